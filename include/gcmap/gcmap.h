@@ -1,0 +1,2 @@
+// The public API of gcmap: include this one header.
+#pragma once
