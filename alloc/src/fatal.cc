@@ -16,7 +16,8 @@ void fatal(const char* file, int line, const char* fmt, ...) {
   // One write, so that concurrent failures do not interleave mid-line.
   char line_buf[1400];
   int n = snprintf(line_buf, sizeof line_buf, "gcmap: %s (%s:%d)\n", msg, file, line);
-  if (n > 0) fwrite(line_buf, 1, static_cast<size_t>(n) < sizeof line_buf ? n : sizeof line_buf - 1, stderr);
+  if (n > 0)
+    fwrite(line_buf, 1, static_cast<size_t>(n) < sizeof line_buf ? n : sizeof line_buf - 1, stderr);
   fflush(stderr);
   abort();
 }

@@ -25,8 +25,8 @@ inline constexpr bool kAssertsEnabled = false;
 
 #define GCMAP_FATAL(...) ::gcmap::base::fatal(__FILE__, __LINE__, __VA_ARGS__)
 
-#define GCMAP_CHECK(cond, ...)                          \
-  do {                                                  \
+#define GCMAP_CHECK(cond, ...)                                  \
+  do {                                                          \
     if (__builtin_expect(!(cond), 0)) GCMAP_FATAL(__VA_ARGS__); \
   } while (0)
 
