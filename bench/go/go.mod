@@ -1,0 +1,3 @@
+module gcmap.dev/bench/storm
+
+go 1.19
