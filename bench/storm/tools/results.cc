@@ -1,0 +1,42 @@
+// JSON-lines loading for the report tool (see results.h).
+#include "results.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace storm::report {
+
+std::vector<json> parse_runs(const std::string& text, const std::string& origin) {
+  std::vector<json> runs;
+  std::istringstream in(text);
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      runs.push_back(json::parse(line));
+    } catch (const json::exception& e) {
+      throw std::runtime_error(origin + ":" + std::to_string(lineno) + ": not JSON: " + e.what());
+    }
+  }
+  return runs;
+}
+
+std::vector<json> load_runs(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_runs(ss.str(), path);
+}
+
+std::string label(const json& run) {
+  std::string l = run.value("system", std::string("?"));
+  const unsigned threads = run["config"].value("threads", 1u);
+  if (threads > 1) l += "/t" + std::to_string(threads);
+  return l;
+}
+
+}  // namespace storm::report

@@ -1,0 +1,29 @@
+// Reading the harness's JSON lines (one run per line, schema
+// "gcmap-storm/1") for the report tool, and the small helpers its
+// subcommands share.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace storm::report {
+
+using nlohmann::json;
+
+// Every non-empty line of the file as JSON; throws std::runtime_error with the
+// file name and line number on a malformed line.
+std::vector<json> load_runs(const std::string& path);
+std::vector<json> parse_runs(const std::string& text, const std::string& origin);
+
+// "system" or "system/t2" when the run used more than one thread.
+std::string label(const json& run);
+
+// Subcommands (report_main.cc dispatches).
+int cmd_table(const std::vector<json>& runs);
+int cmd_plots(const std::vector<json>& runs, const std::string& out_dir);
+// Returns the number of failed checks (0 = all good); prints each failure.
+int check_runs(const std::vector<json>& runs, bool quiet);
+int cmd_smoke(int argc, char** argv);
+
+}  // namespace storm::report
