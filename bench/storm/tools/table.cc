@@ -1,84 +1,118 @@
 // The results as two Markdown tables on stdout: throughput and latency per
 // phase, then GC pauses and memory. Latencies in microseconds, pauses in
-// milliseconds, memory in MiB.
+// milliseconds, memory in MiB. Runs of the same system (and thread count)
+// are grouped into one row showing the median of each figure, with the
+// number of runs; so `storm.sh --repeat=5` gives medians of 5.
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "results.h"
 
 namespace storm::report {
 namespace {
 
+using Getter = std::function<double(const json&)>;
+
 double num(const json& j, const char* key) {
   return j.contains(key) ? j[key].get<double>() : 0.0;
 }
 
-std::string us(double ns) {
-  char b[32];
-  const double v = ns / 1000.0;
-  std::snprintf(b, sizeof b, v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v);
+// A figure from every run of a group; the median (mean of the middle two for
+// an even count).
+double median(const std::vector<const json*>& group, const Getter& get) {
+  std::vector<double> v;
+  for (const json* r : group) v.push_back(get(*r));
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string fmt(const char* f, double v) {
+  char b[48];
+  std::snprintf(b, sizeof b, f, v);
   return b;
+}
+std::string us(double ns) {
+  const double v = ns / 1000.0;
+  return fmt(v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v);
 }
 std::string ms(double ns) {
-  char b[32];
   const double v = ns / 1e6;
-  std::snprintf(b, sizeof b, v < 1 ? "%.3f" : v < 100 ? "%.1f" : "%.0f", v);
-  return b;
+  return fmt(v < 1 ? "%.3f" : v < 100 ? "%.1f" : "%.0f", v);
 }
 std::string mib(double bytes) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.0f", bytes / 1048576.0);
-  return b;
+  return fmt("%.0f", bytes / 1048576.0);
 }
-std::string fixed(double v, int digits) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.*f", digits, v);
-  return b;
-}
-std::string lat4(const json& h) {
-  return us(num(h, "p50")) + " / " + us(num(h, "p99")) + " / " + us(num(h, "p999")) + " / " +
-         us(num(h, "max"));
+
+Getter at(std::vector<std::string> path) {
+  return [path](const json& r) {
+    const json* j = &r;
+    for (size_t i = 0; i + 1 < path.size(); ++i) j = &(*j)[path[i]];
+    return num(*j, path.back().c_str());
+  };
 }
 
 }  // namespace
 
 int cmd_table(const std::vector<json>& runs) {
-  std::printf(
-      "| system | steady Mops/s | steady op µs p50 / p99 / p99.9 / max | storm s (caller) | "
-      "ns/erase "
-      "| storm lookup µs p99 / max | after Mops/s | after op µs p50 / p99 / p99.9 / max |\n"
-      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+  // Group by label, in order of first appearance.
+  std::vector<std::pair<std::string, std::vector<const json*>>> groups;
   for (const auto& r : runs) {
-    const json& p = r["phases"];
-    const json& sl = p["storm"]["latency_ns"]["lookup"];
-    std::printf("| %s | %s | %s | %s | %s | %s / %s | %s | %s |\n", label(r).c_str(),
-                fixed(num(p["steady"], "mops"), 2).c_str(),
-                lat4(p["steady"]["latency_ns"]["all"]).c_str(),
-                fixed(num(p["storm"], "caller_s"), 3).c_str(),
-                fixed(num(p["storm"], "ns_per_erase"), 0).c_str(), us(num(sl, "p99")).c_str(),
-                us(num(sl, "max")).c_str(), fixed(num(p["after"], "mops"), 2).c_str(),
-                lat4(p["after"]["latency_ns"]["all"]).c_str());
+    const std::string l = label(r);
+    auto it =
+        std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == l; });
+    if (it == groups.end())
+      groups.push_back({l, {&r}});
+    else
+      it->second.push_back(&r);
+  }
+  auto lat4 = [](const std::vector<const json*>& g, const std::string& phase,
+                 const std::string& kind) {
+    std::string s;
+    for (const char* p : {"p50", "p99", "p999", "max"})
+      s += (s.empty() ? "" : " / ") + us(median(g, at({"phases", phase, "latency_ns", kind, p})));
+    return s;
+  };
+
+  std::printf(
+      "| system | runs | steady Mops/s | steady op µs p50 / p99 / p99.9 / max | storm s (caller) | "
+      "ns/erase | storm lookup µs p99 / max | after Mops/s | after op µs p50 / p99 / p99.9 / max "
+      "|\n"
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+  for (const auto& [l, g] : groups) {
+    std::printf("| %s | %zu | %s | %s | %s | %s | %s / %s | %s | %s |\n", l.c_str(), g.size(),
+                fmt("%.2f", median(g, at({"phases", "steady", "mops"}))).c_str(),
+                lat4(g, "steady", "all").c_str(),
+                fmt("%.3f", median(g, at({"phases", "storm", "caller_s"}))).c_str(),
+                fmt("%.0f", median(g, at({"phases", "storm", "ns_per_erase"}))).c_str(),
+                us(median(g, at({"phases", "storm", "latency_ns", "lookup", "p99"}))).c_str(),
+                us(median(g, at({"phases", "storm", "latency_ns", "lookup", "max"}))).c_str(),
+                fmt("%.2f", median(g, at({"phases", "after", "mops"}))).c_str(),
+                lat4(g, "after", "all").c_str());
   }
   std::printf(
-      "\n| system | GC pauses | pause ms p50 / p99 / max | pause total ms | forced GC s | peak RSS "
-      "MiB "
-      "| heap MiB after load / storm / end | RSS MiB end | load s | work |\n"
-      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
-  for (const auto& r : runs) {
-    const json& g = r["gc"];
-    const json& m = r["memory"];
-    const json& c = r["phases"]["collect"];
-    std::printf("| %s | %.0f | %s / %s / %s | %s | %s | %s | %s / %s / %s | %s | %s | %s |\n",
-                label(r).c_str(), num(g, "count"), ms(num(g, "p50_ns")).c_str(),
-                ms(num(g, "p99_ns")).c_str(), ms(num(g, "max_ns")).c_str(),
-                ms(num(g, "total_ns")).c_str(),
-                c.value("forced", false) ? fixed(num(c, "wall_s"), 3).c_str() : "-",
-                mib(num(m["end"], "peak_rss_bytes")).c_str(),
-                mib(num(m["after_load"], "heap_bytes")).c_str(),
-                mib(num(m["after_storm"], "heap_bytes")).c_str(),
-                mib(num(m["end"], "heap_bytes")).c_str(), mib(num(m["end"], "rss_bytes")).c_str(),
-                fixed(num(r["phases"]["load"], "wall_s"), 2).c_str(),
-                r["work"].value("ok", false) ? "ok" : "FAILED");
+      "\n| system | runs | GC pauses | pause ms p50 / p99 / max | pause total ms | forced GC s | "
+      "peak RSS MiB | heap MiB after load / storm / end | RSS MiB end | load s | work |\n"
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+  for (const auto& [l, g] : groups) {
+    const bool forced = g.front()->at("phases").at("collect").value("forced", false);
+    const bool ok = std::all_of(g.begin(), g.end(),
+                                [](const json* r) { return r->at("work").value("ok", false); });
+    std::printf(
+        "| %s | %zu | %s | %s / %s / %s | %s | %s | %s | %s / %s / %s | %s | %s | %s |\n",
+        l.c_str(), g.size(), fmt("%.0f", median(g, at({"gc", "count"}))).c_str(),
+        ms(median(g, at({"gc", "p50_ns"}))).c_str(), ms(median(g, at({"gc", "p99_ns"}))).c_str(),
+        ms(median(g, at({"gc", "max_ns"}))).c_str(), ms(median(g, at({"gc", "total_ns"}))).c_str(),
+        forced ? fmt("%.3f", median(g, at({"phases", "collect", "wall_s"}))).c_str() : "-",
+        mib(median(g, at({"memory", "end", "peak_rss_bytes"}))).c_str(),
+        mib(median(g, at({"memory", "after_load", "heap_bytes"}))).c_str(),
+        mib(median(g, at({"memory", "after_storm", "heap_bytes"}))).c_str(),
+        mib(median(g, at({"memory", "end", "heap_bytes"}))).c_str(),
+        mib(median(g, at({"memory", "end", "rss_bytes"}))).c_str(),
+        fmt("%.2f", median(g, at({"phases", "load", "wall_s"}))).c_str(), ok ? "ok" : "FAILED");
   }
   return 0;
 }
