@@ -46,6 +46,11 @@ uint64_t below_freeindex(uint32_t w, uint32_t freeindex) {
 }
 
 void poison_slot(void* p, size_t n) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Allocation unpoisons only the object's bytes (a slot's tail past a
+  // smaller object stays poisoned and catches overflows), so open it all.
+  ASAN_UNPOISON_MEMORY_REGION(p, n);
+#endif
   std::memset(p, kPoisonByte, n);
 #if defined(__SANITIZE_ADDRESS__)
   ASAN_POISON_MEMORY_REGION(p, n);

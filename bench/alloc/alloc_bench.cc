@@ -37,8 +37,9 @@ constexpr int kBatch = 4096;
 
 inline void* gcmap_alloc(uint32_t sc, size_t size) {
   Span* s;
-  void* p = try_alloc_fast(sc, &s);
-  if (__builtin_expect(p == nullptr, 0)) p = alloc_small_slow(t_tcache, sc, &s);
+  uint32_t idx;
+  void* p = try_alloc_fast(sc, &s, &idx);
+  if (__builtin_expect(p == nullptr, 0)) p = alloc_small_slow(t_tcache, sc, &s, &idx);
   prepare_slot(p, size);
   return p;
 }

@@ -20,8 +20,9 @@ inline void* test_alloc(size_t size, Span** span = nullptr, bool finalize = true
     p = Heap::get().alloc_large(size, false, &s);
   } else {
     uint32_t sc = make_span_class(cls, false);
-    p = try_alloc_fast(sc, &s);
-    if (p == nullptr) p = alloc_small_slow(t_tcache, sc, &s);
+    uint32_t idx;
+    p = try_alloc_fast(sc, &s, &idx);
+    if (p == nullptr) p = alloc_small_slow(t_tcache, sc, &s, &idx);
     prepare_slot(p, kSizeClasses[cls].size);
   }
   if (finalize) s->needs_finalize = true;

@@ -93,9 +93,10 @@ struct Span {
     return !(w.fetch_or(bit, std::memory_order_relaxed) & bit);
   }
 
-  // Allocation from the cache word only (the inline fast path): 0 when the
-  // word is exhausted and next_free_index() must refill.
-  uintptr_t alloc_fast() {
+  // Allocation from the cache word only (the inline fast path): the slot's
+  // address and *index, or 0 when the word is exhausted and
+  // advance_to_free() must load the next one.
+  uintptr_t alloc_fast(uint32_t* index) {
     uint64_t c = alloc_cache;
     if (c == 0) return 0;
     unsigned b = static_cast<unsigned>(std::countr_zero(c));
@@ -103,6 +104,7 @@ struct Span {
     freeindex = i + 1;
     alloc_cache = (c >> b) >> 1;
     ++alloc_count;
+    *index = i;
     return slot_address(i);
   }
 

@@ -54,17 +54,18 @@ GCMAP_ALWAYS_INLINE void prepare_slot(void* p, size_t bytes) {
   std::memset(p, 0, bytes);
 }
 
-// Fast path: a slot of span class sc from this thread's cache, or null when
-// the cache needs the slow path. The slot is not zeroed.
-GCMAP_ALWAYS_INLINE void* try_alloc_fast(uint32_t sc, Span** span_out) {
+// Fast path: a slot of span class sc from this thread's cache (its span and
+// slot index in the out parameters), or null when the cache needs the slow
+// path. The slot is not zeroed.
+GCMAP_ALWAYS_INLINE void* try_alloc_fast(uint32_t sc, Span** span_out, uint32_t* index_out) {
   Span* s = t_tcache.spans[sc];
-  uintptr_t p = s->alloc_fast();
+  uintptr_t p = s->alloc_fast(index_out);
   *span_out = s;
   return reinterpret_cast<void*>(p);
 }
 
 // Slow path of small allocation: the next word of the cached span, then a
 // refill from the heap. Never returns null (fails loudly instead).
-void* alloc_small_slow(TCache& tc, uint32_t sc, Span** span_out);
+void* alloc_small_slow(TCache& tc, uint32_t sc, Span** span_out, uint32_t* index_out);
 
 }  // namespace gcmap::alloc

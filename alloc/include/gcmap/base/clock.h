@@ -13,3 +13,16 @@ inline uint64_t now_ns() {
 }
 
 }  // namespace gcmap::base
+
+namespace gcmap::base {
+
+// A pause instruction for spin loops.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+}  // namespace gcmap::base
