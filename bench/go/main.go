@@ -154,6 +154,7 @@ func main() {
 	var gcAt [phaseCount][2]gcSnapshot
 	var afterLoad, afterStorm, atEnd memorySnapshot
 	forced := false
+	var cpuStart, cpuEnd cpuSnapshot
 	begin := func(p int) {
 		start[p] = nowNs()
 		gcAt[p][0] = readPauses()
@@ -173,6 +174,7 @@ func main() {
 		}
 		switch b {
 		case 0:
+			cpuStart = cpuNow()
 			begin(phaseLoad)
 		case 1:
 			finish(phaseLoad)
@@ -195,6 +197,7 @@ func main() {
 			begin(phaseVerify)
 		case 5:
 			finish(phaseVerify)
+			cpuEnd = cpuNow()
 		}
 		for i := range workers {
 			h.release[i] <- struct{}{}
@@ -276,6 +279,8 @@ func main() {
 		gogc = "100"
 	}
 	runtime.ReadMemStats(&ms)
+	mach := machine()
+	otherCPU(mach, cpuStart, cpuEnd)
 
 	result := obj{
 		"schema":      "gcmap-storm/1",
@@ -292,7 +297,7 @@ func main() {
 			"events_overflow": gc.overflow,
 			"sched_latency":   schedLatency(),
 		},
-		"machine": machine(),
+		"machine": mach,
 		"config": obj{"n": opt.n, "threads": opt.threads, "steady_s": opt.steadyS, "after_s": opt.afterS,
 			"steady_ops": opt.steadyOps, "after_ops": opt.afterOps, "storm_percent": opt.stormPercent,
 			"lookup_every": opt.lookupEvery, "seed": opt.seed, "sample_ms": opt.sampleMs, "quick": opt.quick},

@@ -10,6 +10,8 @@
 #   --out        where results go                             [out/storm/<date-time>]
 #   --systems    run only these (default: all that --list prints)
 #   --repeat     K rounds over all systems; the table shows medians  [1]
+#   --wait-quiet=S  before each run, wait up to S seconds until other
+#                processes use under 10% of the machine (1 s probes)  [0: don't]
 #   harness flags (e.g. --n=200000 --threads=2 --quick) go to every system.
 # Go runs only when `go` is on PATH: this script builds bench/go into the
 # build directory first (offline, standard library only).
@@ -20,6 +22,7 @@ build=$root/build/release
 out=""
 only=""
 repeat=1
+wait_quiet=0
 args=()
 for a in "$@"; do
   case $a in
@@ -27,6 +30,7 @@ for a in "$@"; do
     --out=*) out=${a#*=} ;;
     --systems=*) only=${a#*=} ;;
     --repeat=*) repeat=${a#*=} ;;
+    --wait-quiet=*) wait_quiet=${a#*=} ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) args+=("$a") ;;
   esac
@@ -61,11 +65,34 @@ echo "==> systems: ${systems[*]}   flags: ${args[*]:-(defaults)}"
 
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || { echo "storm.sh: --repeat needs a positive integer" >&2; exit 2; }
 
+# Percent of the machine's CPU time that was busy over the next second.
+busy_percent() {
+  local _c u n s i w q sq st b1 t1
+  read -r _c u n s i w q sq st _ </proc/stat
+  b1=$((u + n + s + q + sq + st)) t1=$((u + n + s + i + w + q + sq + st))
+  sleep 1
+  read -r _c u n s i w q sq st _ </proc/stat
+  echo $((100 * (u + n + s + q + sq + st - b1) / (u + n + s + i + w + q + sq + st - t1 + 1)))
+}
+wait_for_quiet() {
+  [ "$wait_quiet" -gt 0 ] || return 0
+  local waited=0 busy
+  while busy=$(busy_percent) && [ "$busy" -ge 10 ]; do
+    [ $waited -eq 0 ] && echo "==> machine ${busy}% busy: waiting up to ${wait_quiet} s for it to go quiet"
+    waited=$((waited + 1))
+    if [ $waited -ge "$wait_quiet" ]; then
+      echo "==> still ${busy}% busy after ${wait_quiet} s: running anyway (see 'other CPU %')" >&2
+      return 0
+    fi
+  done
+}
+
 # Round-robin, so slow drifts of the machine spread over every system.
 start=$SECONDS
 failed=()
 for ((round = 1; round <= repeat; round++)); do
   for s in "${systems[@]}"; do
+    wait_for_quiet
     echo "==> [$((SECONDS - start)) s] $s (round $round of $repeat)"
     if ! "$bin/gcmap_storm" --system="$s" "${args[@]}" >>"$results"; then
       echo "==> $s FAILED" >&2

@@ -56,6 +56,7 @@ void Harness::on_boundary() noexcept {
   system_->collect_pauses(rec_.pauses);
   switch (boundary_++) {
     case 0:
+      rec_.cpu_start = cpu_snapshot();
       begin_phase(kLoad, now);
       break;
     case 1:
@@ -84,6 +85,7 @@ void Harness::on_boundary() noexcept {
       break;
     case 5:
       end_phase(kVerify, now);
+      rec_.cpu_end = cpu_snapshot();
       break;
     default:
       break;

@@ -164,12 +164,18 @@ json result_json(const RunRecord& r) {
     spans.push_back(
         {kPhaseNames[p], rel(r.phase_start_ns[p], r.t0_ns), rel(r.phase_end_ns[p], r.t0_ns)});
 
+  json machine = machine_json();
+  const OtherCpu other = other_cpu(r.cpu_start, r.cpu_end);
+  machine["other_cpu_s"] = std::round(other.other_cpu_s * 1000) / 1000;
+  machine["other_cpu_share"] = std::round(other.other_share * 10000) / 10000;
+  machine["steal_s"] = std::round(other.steal_s * 1000) / 1000;
+
   return {
       {"schema", "gcmap-storm/1"},
       {"system", r.system},
       {"description", r.description},
       {"system_info", r.system_info},
-      {"machine", machine_json()},
+      {"machine", machine},
       {"config",
        {{"n", o.n},
         {"threads", o.threads},

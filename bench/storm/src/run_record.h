@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu_usage.h"
 #include "options.h"
 #include "pause_log.h"
 #include "phase_stats.h"
@@ -38,6 +39,7 @@ struct RunRecord {
   std::vector<Sample> samples;
   PauseLog pauses;
   VerifyResult work;
+  CpuSnapshot cpu_start, cpu_end;  // around LOAD .. VERIFY
 };
 
 // The run as one JSON object (schema "gcmap-storm/1", see README.md).

@@ -2,7 +2,9 @@
 // phase, then GC pauses and memory. Latencies in microseconds, pauses in
 // milliseconds, memory in MiB. Runs of the same system (and thread count)
 // are grouped into one row showing the median of each figure, with the
-// number of runs; so `storm.sh --repeat=5` gives medians of 5.
+// number of runs; so `storm.sh --repeat=5` gives medians of 5. "other CPU %"
+// is the share of the machine that other processes used during the run
+// (machine.other_cpu_share): a run on a busy machine shows it there.
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -95,14 +97,15 @@ int cmd_table(const std::vector<json>& runs) {
   }
   std::printf(
       "\n| system | runs | GC pauses | pause ms p50 / p99 / max | pause total ms | forced GC s | "
-      "peak RSS MiB | heap MiB after load / storm / end | RSS MiB end | load s | work |\n"
-      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+      "peak RSS MiB | heap MiB after load / storm / end | RSS MiB end | load s | other CPU %% | "
+      "work |\n"
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
   for (const auto& [l, g] : groups) {
     const bool forced = g.front()->at("phases").at("collect").value("forced", false);
     const bool ok = std::all_of(g.begin(), g.end(),
                                 [](const json* r) { return r->at("work").value("ok", false); });
     std::printf(
-        "| %s | %zu | %s | %s / %s / %s | %s | %s | %s | %s / %s / %s | %s | %s | %s |\n",
+        "| %s | %zu | %s | %s / %s / %s | %s | %s | %s | %s / %s / %s | %s | %s | %s | %s |\n",
         l.c_str(), g.size(), fmt("%.0f", median(g, at({"gc", "count"}))).c_str(),
         ms(median(g, at({"gc", "p50_ns"}))).c_str(), ms(median(g, at({"gc", "p99_ns"}))).c_str(),
         ms(median(g, at({"gc", "max_ns"}))).c_str(), ms(median(g, at({"gc", "total_ns"}))).c_str(),
@@ -112,7 +115,9 @@ int cmd_table(const std::vector<json>& runs) {
         mib(median(g, at({"memory", "after_storm", "heap_bytes"}))).c_str(),
         mib(median(g, at({"memory", "end", "heap_bytes"}))).c_str(),
         mib(median(g, at({"memory", "end", "rss_bytes"}))).c_str(),
-        fmt("%.2f", median(g, at({"phases", "load", "wall_s"}))).c_str(), ok ? "ok" : "FAILED");
+        fmt("%.2f", median(g, at({"phases", "load", "wall_s"}))).c_str(),
+        fmt("%.0f", 100 * median(g, at({"machine", "other_cpu_share"}))).c_str(),
+        ok ? "ok" : "FAILED");
   }
   return 0;
 }
