@@ -1,0 +1,572 @@
+// gcmap::HashMap<K, V, Hash, Eq>: Go's classic hash map (the hmap of
+// src/runtime/map.go before Go 1.24) in the gcmap heap, with an STL-style
+// interface, and one step beyond Go: it shrinks. map/README.md explains the
+// algorithm and its invariants; bucket.h the layout, grow.h the evacuation,
+// iterator.h the iteration.
+//
+//   gcmap::ThreadScope attach;                     // every thread using a map
+//   gcmap::HashMap<std::string, gcmap::Ptr<Session>> sessions;
+//   sessions.insert_or_assign("s1", s);
+//   if (auto it = sessions.find(std::string_view("s1")); it != sessions.end())
+//     use(it->second);
+//   sessions.erase("s1");
+//   for (auto&& [key, value] : sessions) { ... }
+//
+// Where it lives. A HashMap in ordinary memory (a global, the stack, a
+// malloc'd object) registers itself as a root (a RootProvider) once it has
+// buckets, for its lifetime. A HashMap that is a member of a GC object is
+// traced by its owner, whose trace must call v.visit(map). Its buckets are
+// GC objects either way; a map that dies (or is moved from, or cleared while
+// large) leaves its entries to the sweeper, which destroys them later on a
+// background thread: no destructor cascade on the thread that drops a map.
+//
+// Requirements. K is copy-constructible (an evacuation keeps a copy of the
+// key for an iterator that may still walk the old array) and nothrow
+// move-constructible; V is nothrow move-constructible. Copying a key during
+// an evacuation must not throw (std::terminate otherwise). Eq must be
+// reflexive (a key that is not equal to itself, like a NaN, can be inserted
+// but never found). K and V that may hold GC pointers (gcmap::Ptr, or
+// structs with a trace) are traced; with the concurrent collector they must
+// be made of Ptrs (or structs of Ptrs), not of standard containers that
+// hold Ptrs (see map/README.md). Keys and values are stored inline.
+//
+// Iterators and references: the contract.
+//   - Lookups (find, contains, count, at, begin, iteration) never move
+//     anything.
+//   - Any insertion of a new key and any erase may move entries (incremental
+//     evacuation, as Go), and may start a grow or a shrink. clear(), reserve()
+//     and assignment also move or drop them. After any of these, references
+//     and pointers to keys and values obtained earlier are invalid, and so
+//     is dereferencing an iterator obtained earlier.
+//     In particular `m[a] = m[b];` is wrong when it may insert `a`: copy the
+//     value first. Assigning to an existing key (operator[] or
+//     insert_or_assign on a present key) moves nothing of its own.
+//   - An iterator from begin() survives all of that (Go's rule): ++it
+//     continues the same iteration, and every key present for the whole
+//     iteration is visited exactly once; keys inserted or erased meanwhile
+//     may or may not be. Erasing during iteration is allowed, by key
+//     (m.erase(it->first), which must be the last use of that entry) or by
+//     iterator (it = m.erase(it)). After clear() the iteration ends.
+//   - An iterator from find(), try_emplace(), insert_or_assign(), ... can be
+//     dereferenced, compared, passed to erase(), and incremented until the
+//     next modification of the map; erase(it) returns an iterator with the
+//     begin() guarantees from there on.
+//   - Iteration order is unspecified and differs between maps and runs (each
+//     map has its own random hash seed, renewed when it becomes empty).
+//   - erase(iterator) marks the map as iterated (Go's iterator flag), so the
+//     next evacuation keeps copies of keys for it; erase(key) does not.
+//
+// Threads. Any number of threads may read a map (find, iteration) while
+// none writes. A write concurrent with any other access is a bug that is
+// detected on a best-effort basis and is fatal: "gcmap: concurrent map
+// writes" (also "... read and map write", "... iteration and map write").
+// Every operation polls a safepoint at entry, so the thread must be
+// attached (gcmap::ThreadScope).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#include "gcmap/alloc/pagemap.h"
+#include "gcmap/base/assert.h"
+#include "gcmap/gc/barrier.h"
+#include "gcmap/gc/object.h"
+#include "gcmap/gc/ptr.h"
+#include "gcmap/gc/root.h"
+#include "gcmap/gc/visitor.h"
+#include "gcmap/map/bucket.h"
+#include "gcmap/map/hash.h"
+#include "gcmap/map/iterator.h"
+#include "gcmap/map/options.h"
+#include "gcmap/sched/safepoint.h"
+
+namespace gcmap {
+
+namespace map_detail {
+
+// Where an entry is: bucket b (of the chain that starts at head), slot i.
+template <class B>
+struct Slot {
+  B* b = nullptr;
+  B* head = nullptr;
+  unsigned i = 0;
+  bool in_old = false;  // b belongs to the old array
+  explicit operator bool() const { return b != nullptr; }
+};
+
+// Heterogeneous lookup (absl's key_arg): with a transparent Hash and Eq,
+// lookups take any Q; otherwise Q is not deducible and is K.
+template <bool kTransparent>
+struct KeyArg {
+  template <class Q, class K>
+  using type = K;
+};
+template <>
+struct KeyArg<true> {
+  template <class Q, class K>
+  using type = Q;
+};
+
+// Go's overLoadFactor: more than 8 entries and an average over 6.5 per bucket.
+constexpr bool over_load_factor(size_t count, unsigned log2) {
+  return count > kBucketCnt && count > 13 * ((size_t{1} << log2) / 2);
+}
+// Go's tooManyOverflowBuckets: about as many overflow buckets as buckets.
+constexpr bool too_many_overflow(size_t noverflow, unsigned log2) {
+  return noverflow >= (size_t{1} << (log2 < 15 ? log2 : 15));
+}
+// Shrink below a quarter of the growth load: under 1.625 per bucket.
+constexpr bool under_shrink_load(size_t count, unsigned log2) {
+  return count * 8 < (size_t{13} << log2);
+}
+// The smallest table that holds n entries without growing.
+constexpr uint8_t log2_for(size_t n) {
+  uint8_t b = 0;
+  while (over_load_factor(n, b)) ++b;
+  return b;
+}
+
+template <class Map>
+struct TestPeer;  // tests only
+
+}  // namespace map_detail
+
+template <class K, class V, class Hash = gcmap::Hash<K>, class Eq = std::equal_to<>>
+class HashMap {
+  static_assert(std::is_copy_constructible_v<K>,
+                "gcmap::HashMap: keys must be copyable (an evacuation keeps a copy for iterators)");
+  static_assert(std::is_nothrow_move_constructible_v<K> && std::is_nothrow_move_constructible_v<V>,
+                "gcmap::HashMap: keys and values must be nothrow move-constructible");
+  static_assert(alignof(K) <= alloc::kObjectAlign && alignof(V) <= alloc::kObjectAlign,
+                "gcmap::HashMap: over-aligned keys or values are not supported");
+
+  static constexpr bool kScan = may_hold_gc_pointers<K> || may_hold_gc_pointers<V>;
+  static constexpr bool kTransparent =
+      requires { typename Hash::is_transparent; typename Eq::is_transparent; };
+  template <class Q>
+  using key_arg = typename map_detail::KeyArg<kTransparent>::template type<Q, K>;
+
+ public:
+  using key_type = K;
+  using mapped_type = V;
+  using value_type = std::pair<const K, V>;
+  using size_type = size_t;
+  using difference_type = std::ptrdiff_t;
+  using hasher = Hash;
+  using key_equal = Eq;
+  using reference = std::pair<const K&, V&>;
+  using const_reference = std::pair<const K&, const V&>;
+  using iterator = map_detail::Iterator<HashMap, false>;
+  using const_iterator = map_detail::Iterator<HashMap, true>;
+
+  HashMap() : off_heap_(!alloc::in_heap(this)), seed_(map_detail::random_seed()) {}
+  // Sized for n entries (see reserve).
+  explicit HashMap(size_t n) : HashMap() { reserve(n); }
+  // Sized for cap.entries, and never resized: see FixedCapacity.
+  explicit HashMap(FixedCapacity cap) : HashMap() {
+    fixed_capacity_ = cap.entries == 0 ? 1 : cap.entries;
+    min_log2_ = map_detail::log2_for(fixed_capacity_);
+    sched::safepoint_poll();
+    init_buckets(min_log2_);
+  }
+  HashMap(std::initializer_list<value_type> init) : HashMap(init.size()) {
+    for (const auto& kv : init) try_emplace(kv.first, kv.second);
+  }
+  HashMap(const HashMap& o) : HashMap() {
+    hash_ = o.hash_;
+    eq_ = o.eq_;
+    fixed_capacity_ = o.fixed_capacity_;
+    min_log2_ = o.min_log2_;
+    if (fixed_capacity_ != 0 || o.count_ != 0) reserve(std::max(o.count_, fixed_capacity_));
+    for (auto it = o.begin(); it != o.end(); ++it) try_emplace(it.key(), it.value());
+  }
+  HashMap(HashMap&& o) noexcept
+      : off_heap_(!alloc::in_heap(this)), hash_(std::move(o.hash_)), eq_(std::move(o.eq_)) {
+    take(o);
+  }
+  HashMap& operator=(const HashMap& o) {
+    if (this != &o) *this = HashMap(o);
+    return *this;
+  }
+  HashMap& operator=(HashMap&& o) noexcept {
+    if (this != &o) {
+      hash_ = std::move(o.hash_);
+      eq_ = std::move(o.eq_);
+      take(o);
+    }
+    return *this;
+  }
+  // Nothing is destroyed here: the buckets become garbage and the sweeper
+  // destroys the entries (never touch other GC objects from here: a map
+  // inside a GC object is destroyed by the sweeper).
+  ~HashMap() { root_.release(); }
+
+  void swap(HashMap& o) noexcept {
+    HashMap tmp(std::move(o));
+    o = std::move(*this);
+    *this = std::move(tmp);
+  }
+
+  // ---- Capacity ----------------------------------------------------------
+
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  size_t bucket_count() const { return buckets_ ? buckets_->nbuckets() : 0; }
+  double load_factor() const {
+    return buckets_ ? static_cast<double>(count_) / static_cast<double>(buckets_->nbuckets()) : 0;
+  }
+  // Entries the table holds before its next doubling.
+  size_t capacity() const {
+    size_t nb = buckets_ ? buckets_->nbuckets() : 1;
+    return nb == 1 ? map_detail::kBucketCnt : 13 * (nb / 2);
+  }
+
+  // Size the table for n entries now (finishing any evacuation in progress
+  // and rehashing everything at once if it must grow), and never shrink
+  // below that size. On a fixed-capacity map, n beyond the capacity throws.
+  void reserve(size_t n);
+
+  // ---- Lookup (never moves anything) -----------------------------------
+
+  template <class Q = K>
+  iterator find(const key_arg<Q>& key) {
+    sched::safepoint_poll();
+    check_no_writer();
+    uint64_t h = hash_of(key);
+    Slot s = find_slot(key, h);
+    return s ? make_iterator<false>(s, h) : end();
+  }
+  template <class Q = K>
+  const_iterator find(const key_arg<Q>& key) const {
+    sched::safepoint_poll();
+    check_no_writer();
+    uint64_t h = hash_of(key);
+    Slot s = find_slot(key, h);
+    return s ? make_iterator<true>(s, h) : cend();
+  }
+  template <class Q = K>
+  bool contains(const key_arg<Q>& key) const {
+    sched::safepoint_poll();
+    check_no_writer();
+    return static_cast<bool>(find_slot(key, hash_of(key)));
+  }
+  template <class Q = K>
+  size_t count(const key_arg<Q>& key) const {
+    return contains<Q>(key) ? 1 : 0;
+  }
+  // A pointer to the value of key, or null: the cheapest lookup.
+  template <class Q = K>
+  V* get(const key_arg<Q>& key) {
+    sched::safepoint_poll();
+    check_no_writer();
+    Slot s = find_slot(key, hash_of(key));
+    return s ? s.b->value(s.i) : nullptr;
+  }
+  template <class Q = K>
+  const V* get(const key_arg<Q>& key) const {
+    sched::safepoint_poll();
+    check_no_writer();
+    Slot s = find_slot(key, hash_of(key));
+    return s ? s.b->value(s.i) : nullptr;
+  }
+  template <class Q = K>
+  V& at(const key_arg<Q>& key) {
+    V* v = get<Q>(key);
+    if (v == nullptr) map_detail::throw_key_not_found();
+    return *v;
+  }
+  template <class Q = K>
+  const V& at(const key_arg<Q>& key) const {
+    const V* v = get<Q>(key);
+    if (v == nullptr) map_detail::throw_key_not_found();
+    return *v;
+  }
+
+  // ---- Insertion ---------------------------------------------------------
+  // The returned iterator designates the entry; .second tells whether it
+  // was inserted. Arguments must not refer to entries of this map (an
+  // insertion may move them before it reads its arguments).
+
+  template <class... Args>
+  std::pair<iterator, bool> try_emplace(const K& key, Args&&... args) {
+    return emplace_impl(key, [&](void* p) { ::new (p) K(key); },
+                        [&](void* p) { ::new (p) V(std::forward<Args>(args)...); });
+  }
+  template <class... Args>
+  std::pair<iterator, bool> try_emplace(K&& key, Args&&... args) {
+    return emplace_impl(key, [&](void* p) { ::new (p) K(std::move(key)); },
+                        [&](void* p) { ::new (p) V(std::forward<Args>(args)...); });
+  }
+  // Heterogeneous: the key is built from q only if it is inserted.
+  template <class Q, class... Args>
+    requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
+             std::is_constructible_v<K, Q &&>)
+  std::pair<iterator, bool> try_emplace(Q&& q, Args&&... args) {
+    return emplace_impl(q, [&](void* p) { ::new (p) K(std::forward<Q>(q)); },
+                        [&](void* p) { ::new (p) V(std::forward<Args>(args)...); });
+  }
+
+  template <class M>
+  std::pair<iterator, bool> insert_or_assign(const K& key, M&& obj) {
+    return assign_impl(key, [&](void* p) { ::new (p) K(key); }, std::forward<M>(obj));
+  }
+  template <class M>
+  std::pair<iterator, bool> insert_or_assign(K&& key, M&& obj) {
+    return assign_impl(key, [&](void* p) { ::new (p) K(std::move(key)); }, std::forward<M>(obj));
+  }
+  template <class Q, class M>
+    requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
+             std::is_constructible_v<K, Q &&>)
+  std::pair<iterator, bool> insert_or_assign(Q&& q, M&& obj) {
+    return assign_impl(q, [&](void* p) { ::new (p) K(std::forward<Q>(q)); }, std::forward<M>(obj));
+  }
+
+  // Inserts a default-constructed value if the key is absent. Assigning to
+  // the result overwrites through V's own operator= (a Ptr runs its barrier).
+  V& operator[](const K& key) { return try_emplace(key).first.value(); }
+  V& operator[](K&& key) { return try_emplace(std::move(key)).first.value(); }
+  template <class Q>
+    requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
+             std::is_constructible_v<K, Q &&>)
+  V& operator[](Q&& q) {
+    return try_emplace(std::forward<Q>(q)).first.value();
+  }
+
+  std::pair<iterator, bool> insert(const value_type& kv) { return try_emplace(kv.first, kv.second); }
+  std::pair<iterator, bool> insert(value_type&& kv) {
+    return try_emplace(kv.first, std::move(kv.second));
+  }
+  template <class KK, class... Args>
+  std::pair<iterator, bool> emplace(KK&& key, Args&&... args) {
+    return try_emplace(std::forward<KK>(key), std::forward<Args>(args)...);
+  }
+
+  // ---- Erase -------------------------------------------------------------
+
+  // Erases the entry for key, if any; its key and value are destroyed now.
+  // key may refer to the entry itself (m.erase(it->first)).
+  template <class Q = K>
+    requires(!std::is_convertible_v<const key_arg<Q>&, const_iterator>)
+  size_t erase(const key_arg<Q>& key) {
+    return erase_hashed(key, hash_of(key));
+  }
+  // Erases the entry at pos and returns the next one (an iterator with the
+  // begin() guarantees, see the top of this file).
+  iterator erase(const_iterator pos);
+  iterator erase(iterator pos) { return erase(const_iterator(pos)); }
+
+  // The erase path for a batch applied from elsewhere (deferred deletes):
+  // hash must be hash_of(key) computed since the map last became empty (it
+  // is reseeded then).
+  template <class Q>
+  size_t erase_hashed(const Q& key, uint64_t hash);
+  template <class Q = K>
+  uint64_t hash_of(const key_arg<Q>& key) const {
+    return map_detail::apply_hash(hash_, key, seed_);
+  }
+
+  // Erases everything. Keeps the table size unless the map is sparse (then
+  // it gets the size its current count needs: golang/go#70617); a large map
+  // with entries that need destruction gets a fresh table and its old
+  // entries go to the sweeper.
+  void clear();
+
+  // ---- Iteration ---------------------------------------------------------
+
+  iterator begin() { return begin_impl<false>(); }
+  const_iterator begin() const { return begin_impl<true>(); }
+  const_iterator cbegin() const { return begin_impl<true>(); }
+  iterator end() {
+    iterator it;
+    it.map_ = this;
+    return it;
+  }
+  const_iterator end() const { return cend(); }
+  const_iterator cend() const {
+    const_iterator it;
+    it.map_ = this;
+    return it;
+  }
+
+  // ---- Introspection and the heap ---------------------------------------
+
+  // O(1).
+  HashMapStats stats() const;
+
+  // Visits the bucket arrays. A map inside a GC object: call v.visit(map)
+  // from the owner's trace.
+  void trace(Visitor& v) const {
+    v.visit(buckets_);
+    v.visit(oldbuckets_);
+  }
+
+ private:
+  template <class, bool>
+  friend class map_detail::Iterator;
+  template <class>
+  friend struct map_detail::TestPeer;
+
+  using Bucket = map_detail::Bucket<K, V>;
+  using Array = map_detail::BucketArray<K, V, kScan>;
+  using Slot = map_detail::Slot<Bucket>;
+  using GrowMode = map_detail::GrowMode;
+  static constexpr bool kPublishFirst = Bucket::kTraceKey || Bucket::kTraceValue;
+  static constexpr bool kTrivialEntries =
+      std::is_trivially_destructible_v<K> && std::is_trivially_destructible_v<V>;
+
+  // Go's hashWriting, as an RAII guard: set at the start of a write (after
+  // hashing, which may throw), checked and cleared at its end (also when a
+  // constructor throws).
+  class WriteGuard {
+   public:
+    explicit WriteGuard(HashMap* m) : m_(m) {
+      uint8_t f = m->flags();
+      if (GCMAP_UNLIKELY(f & map_detail::kFlagWriting)) map_detail::fatal_concurrent_writes();
+      m->set_flags(f | map_detail::kFlagWriting);
+    }
+    ~WriteGuard() {
+      uint8_t f = m_->flags();
+      if (GCMAP_UNLIKELY(!(f & map_detail::kFlagWriting))) map_detail::fatal_concurrent_writes();
+      m_->set_flags(f & ~map_detail::kFlagWriting);
+    }
+    WriteGuard(const WriteGuard&) = delete;
+    WriteGuard& operator=(const WriteGuard&) = delete;
+
+   private:
+    HashMap* m_;
+  };
+
+  uint8_t flags() const { return __atomic_load_n(&flags_, __ATOMIC_RELAXED); }
+  void set_flags(uint8_t f) { __atomic_store_n(&flags_, f, __ATOMIC_RELAXED); }
+  // begin() and erase(iterator): evacuations must keep keys from now on.
+  // Readers may call it concurrently, hence the atomic or.
+  void note_iterator() const {
+    constexpr uint8_t kBoth = map_detail::kFlagIterator | map_detail::kFlagOldIterator;
+    if ((flags() & kBoth) != kBoth) __atomic_fetch_or(&flags_, kBoth, __ATOMIC_RELAXED);
+  }
+
+  bool growing() const { return oldbuckets_.get() != nullptr; }
+  GrowMode grow_mode() const {
+    if (!growing()) return GrowMode::kNone;
+    uint8_t f = flags();
+    if (f & map_detail::kFlagShrink) return GrowMode::kShrink;
+    if (f & map_detail::kFlagSameSize) return GrowMode::kSameSize;
+    return GrowMode::kDouble;
+  }
+  static size_t mask(uint8_t log2) { return (size_t{1} << log2) - 1; }
+
+  // Go's mapaccess: the old bucket while it is not evacuated, else the new.
+  // A read must not overlap a write (Go's "concurrent map read and map write").
+  void check_no_writer() const {
+    if (GCMAP_UNLIKELY(flags() & map_detail::kFlagWriting)) {
+      map_detail::fatal_concurrent_read_write();
+    }
+  }
+
+  template <class Q>
+  GCMAP_ALWAYS_INLINE Slot find_slot(const Q& key, uint64_t hash) const {
+    Array* a = buckets_.get();
+    if (a == nullptr) return {};
+    Bucket* b = a->bucket(hash & mask(log2_));
+    bool in_old = false;
+    if (Array* old = oldbuckets_.get(); GCMAP_UNLIKELY(old != nullptr)) {
+      Bucket* ob = old->bucket(hash & mask(old_log2_));
+      if (!map_detail::evacuated(ob)) {
+        b = ob;
+        in_old = true;
+      }
+    }
+    Bucket* head = b;
+    const uint8_t top = map_detail::tophash_of(hash);
+    do {
+      uint64_t w = b->top_word();
+      for (uint64_t m = map_detail::match_top(w, top); m != 0; m &= m - 1) {
+        unsigned i = map_detail::first_slot(m);
+        if (eq_(key, *b->key(i))) return Slot{b, head, i, in_old};
+      }
+      // emptyRest in slot 7 <=> in some slot: nothing further in the chain.
+      if (b->top(map_detail::kBucketCnt - 1) == map_detail::kEmptyRest) break;
+      b = b->overflow;
+    } while (b != nullptr);
+    return {};
+  }
+
+  template <bool kConst>
+  map_detail::Iterator<HashMap, kConst> make_iterator(const Slot& s, uint64_t hash) const;
+  template <bool kConst>
+  map_detail::Iterator<HashMap, kConst> begin_impl() const;
+
+  template <class Q, class CK, class CV>
+  std::pair<iterator, bool> emplace_impl(const Q& key, CK&& ck, CV&& cv) {
+    sched::safepoint_poll();
+    uint64_t h = hash_of(key);
+    auto [s, inserted] = insert_slot(key, h, ck, cv);
+    return {make_iterator<false>(s, h), inserted};
+  }
+  template <class Q, class CK, class M>
+  std::pair<iterator, bool> assign_impl(const Q& key, CK&& ck, M&& obj) {
+    sched::safepoint_poll();
+    uint64_t h = hash_of(key);
+    auto cv = [&](void* p) { ::new (p) V(std::forward<M>(obj)); };
+    auto [s, inserted] = insert_slot(key, h, ck, cv);
+    if (!inserted) {
+      V* v = s.b->value(s.i);
+      gc::drop_barrier(*v);
+      *v = std::forward<M>(obj);
+    }
+    return {make_iterator<false>(s, h), inserted};
+  }
+
+  template <class Q, class CK, class CV>
+  std::pair<Slot, bool> insert_slot(const Q& key, uint64_t hash, CK& ck, CV& cv);
+  template <class CK, class CV>
+  void construct_slot(Bucket* b, unsigned i, uint8_t top, CK& ck, CV& cv);
+  void erase_slot(const Slot& s);
+  void maybe_shrink();
+
+  // grow.h: Go's hashGrow, growWork, evacuate, advanceEvacuationMark.
+  void hash_grow(uint8_t new_log2);
+  void grow_work(uint64_t hash, Slot* track);
+  void evacuate(size_t oldbucket, Slot* track) noexcept;
+  void advance_evacuation_mark();
+  void finish_growth();
+  void evacuate_all();
+
+  void init_buckets(uint8_t log2);
+  void register_root() {
+    if (off_heap_ && !root_.registered()) {
+      root_ = RootProvider(this, [](const void* self, Visitor& v) {
+        static_cast<const HashMap*>(self)->trace(v);
+      });
+    }
+  }
+  // Move o's contents here (o becomes empty); drops what this held.
+  void take(HashMap& o) noexcept;
+
+  size_t count_ = 0;
+  mutable uint8_t flags_ = 0;
+  uint8_t log2_ = 0;      // B
+  uint8_t old_log2_ = 0;  // B of oldbuckets_
+  uint8_t min_log2_ = 0;  // no shrink below (reserve, fixed capacity)
+  bool off_heap_;
+  uint32_t epoch_ = 0;  // bumped by clear(): iterations end
+  uint64_t seed_ = 0;
+  size_t nevacuate_ = 0;        // old buckets below this are evacuated
+  size_t fixed_capacity_ = 0;   // 0: growable
+  Ptr<Array> buckets_;
+  Ptr<Array> oldbuckets_;
+  RootProvider root_;
+  [[no_unique_address]] Hash hash_;
+  [[no_unique_address]] Eq eq_;
+};
+
+}  // namespace gcmap
+
+#include "gcmap/map/grow.h"
+#include "gcmap/map/hashmap_impl.h"

@@ -1,0 +1,381 @@
+// The out-of-class members of gcmap::HashMap: insertion (Go's mapassign),
+// erase (mapdelete), clear, reserve, the iterator factories and stats.
+// Included by hashmap.h; not for direct use.
+#pragma once
+
+namespace gcmap {
+
+GCMAP_HASHMAP_TEMPLATE
+void GCMAP_HASHMAP::init_buckets(uint8_t log2) {
+  register_root();
+  buckets_ = Array::make(log2);  // may collect; nothing pending
+  log2_ = log2;
+}
+
+// Go's mapassign, without the final store: the slot of key, inserted with
+// ck / cv if it was absent. Lookup first: a key that is present moves only
+// with its bucket (track), and a key that is absent cannot be an entry of
+// this map, so evacuating before the insertion cannot pull it away.
+GCMAP_HASHMAP_TEMPLATE
+template <class Q, class CK, class CV>
+std::pair<typename GCMAP_HASHMAP::Slot, bool> GCMAP_HASHMAP::insert_slot(const Q& key,
+                                                                          uint64_t hash, CK& ck,
+                                                                          CV& cv) {
+  using namespace map_detail;
+  WriteGuard guard(this);
+  if (GCMAP_UNLIKELY(buckets_.get() == nullptr)) init_buckets(min_log2_);
+  Slot s = find_slot(key, hash);
+  if (s) {
+    if (growing()) grow_work(hash, &s);
+    return {s, false};
+  }
+  if (fixed_capacity_ != 0) {
+    if (GCMAP_UNLIKELY(count_ >= fixed_capacity_)) throw_capacity_exceeded(fixed_capacity_);
+  } else if (!growing()) {
+    // Go's trigger: only when adding a key, never while growing.
+    if (over_load_factor(count_ + 1, log2_)) {
+      hash_grow(static_cast<uint8_t>(log2_ + 1));
+    } else if (too_many_overflow(buckets_->noverflow(), log2_)) {
+      hash_grow(log2_);
+    }
+  }
+  if (growing()) grow_work(hash, nullptr);
+  Array* a = buckets_.get();
+  Bucket* head = a->bucket(hash & mask(log2_));
+  Bucket* b = head;
+  unsigned i;
+  for (;;) {
+    uint64_t em = match_empty(b->top_word());
+    if (em != 0) {
+      i = first_slot(em);
+      break;
+    }
+    if (b->overflow == nullptr) {
+      b = a->new_overflow(b);  // may collect
+      i = 0;
+      break;
+    }
+    b = b->overflow;
+  }
+  const bool reuses_tombstone = b->top(i) == kEmptyOne;
+  construct_slot(b, i, tophash_of(hash), ck, cv);
+  if (reuses_tombstone) a->add_tombstones(-1);
+  ++count_;
+  return {Slot{b, head, i, false}, true};
+}
+
+// Build key and value in an empty slot and publish it. When K or V may hold
+// GC pointers the slot is published first (its bytes are zero: fresh memory,
+// or zeroed when its last entry was destroyed), so a collection triggered by
+// an allocation inside a constructor traces what is built so far; otherwise
+// it is published once both exist. If a constructor throws, the slot is
+// empty again.
+GCMAP_HASHMAP_TEMPLATE
+template <class CK, class CV>
+void GCMAP_HASHMAP::construct_slot(Bucket* b, unsigned i, uint8_t top, CK& ck, CV& cv) {
+  const uint8_t prev = b->top(i);
+  if constexpr (kPublishFirst) {
+    b->set_top(i, top);
+    try {
+      ck(b->key_storage(i));
+    } catch (...) {
+      map_detail::atomic_zero(b->key_storage(i), sizeof(K));
+      b->set_top(i, prev);
+      throw;
+    }
+    try {
+      cv(b->value_storage(i));
+    } catch (...) {
+      b->set_top(i, prev);
+      b->drop_key(i);
+      map_detail::atomic_zero(b->value_storage(i), sizeof(V));
+      throw;
+    }
+  } else {
+    ck(b->key_storage(i));
+    try {
+      cv(b->value_storage(i));
+    } catch (...) {
+      b->destroy_key(i);
+      throw;
+    }
+    b->set_top(i, top);
+  }
+}
+
+// Go's mapdelete: destroy the entry, mark the slot emptyOne, and turn the
+// trailing run of emptyOne slots of the chain into emptyRest.
+GCMAP_HASHMAP_TEMPLATE
+void GCMAP_HASHMAP::erase_slot(const Slot& s) {
+  using namespace map_detail;
+  Bucket* b = s.b;
+  unsigned i = s.i;
+  Array* a = s.in_old ? oldbuckets_.get() : buckets_.get();
+  b->set_top(i, kEmptyOne);  // unpublish, then destroy
+  b->drop_key(i);
+  b->drop_value(i);
+  --count_;
+  ptrdiff_t tombstones = 1;
+  bool last = i == kBucketCnt - 1
+                  ? b->overflow == nullptr || b->overflow->top(0) == kEmptyRest
+                  : b->top(i + 1) == kEmptyRest;
+  if (last) {
+    for (;;) {
+      b->set_top(i, kEmptyRest);
+      --tombstones;
+      if (i == 0) {
+        if (b == s.head) break;
+        Bucket* c = b;
+        for (b = s.head; b->overflow != c; b = b->overflow) {
+        }
+        i = kBucketCnt - 1;
+      } else {
+        --i;
+      }
+      if (b->top(i) != kEmptyOne) break;
+    }
+  }
+  a->add_tombstones(tombstones);
+  if (count_ == 0) {
+    // A new seed, so that an attacker who learnt collisions from this map's
+    // history must start over (golang/go#25237). A grow in progress has
+    // nothing left to move: end it.
+    seed_ = random_seed();
+    if (growing()) finish_growth();
+  }
+}
+
+GCMAP_HASHMAP_TEMPLATE
+template <class Q>
+size_t GCMAP_HASHMAP::erase_hashed(const Q& key, uint64_t hash) {
+  sched::safepoint_poll();
+  WriteGuard guard(this);
+  if (count_ == 0) return 0;
+  // Lookup first: key may be the entry's own key, which growWork could move.
+  Slot s = find_slot(key, hash);
+  if (s) erase_slot(s);  // last use of key
+  if (growing()) {
+    grow_work(hash, nullptr);
+  } else if (s) {
+    maybe_shrink();
+  }
+  return s ? 1 : 0;
+}
+
+GCMAP_HASHMAP_TEMPLATE
+typename GCMAP_HASHMAP::iterator GCMAP_HASHMAP::erase(const_iterator pos) {
+  iterator next;
+  next.map_ = pos.map_;
+  next.arr_ = pos.arr_;
+  next.old_ = pos.old_;
+  next.b_ = pos.b_;
+  next.key_ = pos.key_;
+  next.value_ = const_cast<V*>(pos.value_);
+  next.cur_ = pos.cur_;
+  next.epoch_ = pos.epoch_;
+  next.i_ = pos.i_;
+  next.phase_ = pos.phase_;
+  next.src_ = pos.src_;
+  next.direct_ = pos.direct_;
+  next.mode_ = pos.mode_;
+  next.old_log2_ = pos.old_log2_;
+  // From here on this is an iteration: evacuations keep keys for it.
+  note_iterator();
+  const K& key = *pos.key_;
+  erase_hashed(key, hash_of(key));
+  next.advance();
+  return next;
+}
+
+GCMAP_HASHMAP_TEMPLATE
+void GCMAP_HASHMAP::clear() {
+  using namespace map_detail;
+  sched::safepoint_poll();
+  WriteGuard guard(this);
+  ++epoch_;
+  Array* a = buckets_.get();
+  if (a == nullptr || (count_ == 0 && !growing())) {
+    seed_ = random_seed();
+    return;
+  }
+  const bool sparse =
+      fixed_capacity_ == 0 && log2_ > min_log2_ && under_shrink_load(count_, log2_);
+  if (!growing() && !sparse && (kTrivialEntries || a->nbuckets() <= 16)) {
+    // In place, O(buckets): keeps the chains (their overflow buckets are
+    // reused by the refill).
+    for (size_t bi = 0; bi < a->nbuckets(); ++bi) {
+      for (Bucket* b = a->bucket(bi); b != nullptr; b = b->overflow) {
+        for (unsigned i = 0; i < kBucketCnt; ++i) {
+          uint8_t t = b->top(i);
+          if (t == kEmptyRest) break;
+          if (t >= kMinTopHash) {
+            b->set_top(i, kEmptyRest);
+            b->drop_key(i);
+            b->drop_value(i);
+          } else {
+            b->set_top(i, kEmptyRest);
+          }
+        }
+      }
+    }
+    a->reset_tombstones();
+  } else {
+    // A fresh table: the old one (and the entries in it) goes to the
+    // sweeper. Overwriting the Ptrs shades the old arrays, so a concurrent
+    // mark keeps what their entries referenced at its start.
+    uint8_t nl = log2_;
+    if (sparse) nl = std::max(min_log2_, log2_for(count_));
+    Array* fresh = Array::make(nl);  // may collect; the map is consistent
+    oldbuckets_ = nullptr;
+    buckets_ = fresh;
+    log2_ = nl;
+    old_log2_ = 0;
+    nevacuate_ = 0;
+    set_flags(flags() & ~(kFlagSameSize | kFlagShrink));
+  }
+  count_ = 0;
+  seed_ = random_seed();
+}
+
+GCMAP_HASHMAP_TEMPLATE
+void GCMAP_HASHMAP::reserve(size_t n) {
+  sched::safepoint_poll();
+  WriteGuard guard(this);
+  if (fixed_capacity_ != 0 && n > fixed_capacity_) map_detail::throw_capacity_exceeded(fixed_capacity_);
+  const uint8_t nl = map_detail::log2_for(n);
+  if (fixed_capacity_ == 0 && nl > min_log2_) min_log2_ = nl;
+  if (buckets_.get() == nullptr) {
+    init_buckets(std::max(nl, min_log2_));
+    return;
+  }
+  if (nl <= log2_) return;
+  evacuate_all();
+  hash_grow(nl);
+  evacuate_all();
+}
+
+GCMAP_HASHMAP_TEMPLATE
+template <bool kConst>
+map_detail::Iterator<GCMAP_HASHMAP, kConst> GCMAP_HASHMAP::begin_impl() const {
+  map_detail::Iterator<HashMap, kConst> it;
+  it.map_ = this;
+  sched::safepoint_poll();
+  if (count_ == 0) return it;
+  note_iterator();
+  it.arr_ = buckets_.get();
+  it.epoch_ = epoch_;
+  it.b_ = nullptr;
+  it.cur_ = 0;
+  it.advance();
+  return it;
+}
+
+// An iterator at slot s (found for `hash`), in the state a walk from
+// bucket 0 would have on reaching it.
+GCMAP_HASHMAP_TEMPLATE
+template <bool kConst>
+map_detail::Iterator<GCMAP_HASHMAP, kConst> GCMAP_HASHMAP::make_iterator(const Slot& s,
+                                                                         uint64_t hash) const {
+  using It = map_detail::Iterator<HashMap, kConst>;
+  It it;
+  it.map_ = this;
+  it.arr_ = buckets_.get();
+  it.epoch_ = epoch_;
+  it.b_ = s.b;
+  it.i_ = static_cast<uint8_t>(s.i + 1);
+  it.key_ = s.b->key(s.i);
+  it.value_ = s.b->value(s.i);
+  it.cur_ = hash & mask(log2_);
+  it.phase_ = It::kPhaseNext;
+  it.src_ = It::kSrcArr;
+  if (GCMAP_UNLIKELY(growing())) {
+    Array* old = oldbuckets_.get();
+    it.old_ = old;
+    it.old_log2_ = old_log2_;
+    it.mode_ = grow_mode();
+    const size_t n = size_t{1} << log2_;
+    auto pending = [&](size_t ob) { return !map_detail::evacuated(old->bucket(ob)) ? 1 : 0; };
+    if (it.mode_ == GrowMode::kShrink) {
+      const uint8_t a = static_cast<uint8_t>(pending(it.cur_));
+      if (s.in_old && (hash & mask(old_log2_)) == it.cur_) {
+        it.src_ = It::kSrcOldA;
+        it.direct_ = 1;
+        it.phase_ = It::kPhaseOldB;
+      } else if (s.in_old) {
+        it.src_ = It::kSrcOldB;
+        it.direct_ = static_cast<uint8_t>(a | 2);
+        it.phase_ = It::kPhaseNew;
+      } else {
+        it.direct_ = static_cast<uint8_t>(a | (pending(it.cur_ + n) << 1));
+      }
+    } else if (s.in_old) {
+      it.src_ = It::kSrcOldA;
+      it.direct_ = 1;
+      it.phase_ = It::kPhaseOldB;
+    }
+  }
+  return it;
+}
+
+GCMAP_HASHMAP_TEMPLATE
+void GCMAP_HASHMAP::take(HashMap& o) noexcept {
+  count_ = o.count_;
+  log2_ = o.log2_;
+  old_log2_ = o.old_log2_;
+  min_log2_ = o.min_log2_;
+  seed_ = o.seed_;
+  nevacuate_ = o.nevacuate_;
+  fixed_capacity_ = o.fixed_capacity_;
+  set_flags(o.flags() & ~map_detail::kFlagWriting);
+  ++epoch_;
+  if (o.buckets_.get() != nullptr) register_root();
+  buckets_ = o.buckets_.get();
+  oldbuckets_ = o.oldbuckets_.get();
+  o.buckets_ = nullptr;
+  o.oldbuckets_ = nullptr;
+  o.count_ = 0;
+  o.log2_ = 0;
+  o.old_log2_ = 0;
+  o.min_log2_ = 0;
+  o.nevacuate_ = 0;
+  o.fixed_capacity_ = 0;
+  o.seed_ = map_detail::random_seed();
+  o.set_flags(0);
+  ++o.epoch_;
+  o.root_.release();
+}
+
+GCMAP_HASHMAP_TEMPLATE
+HashMapStats GCMAP_HASHMAP::stats() const {
+  using namespace map_detail;
+  sched::safepoint_poll();
+  HashMapStats st;
+  st.B = log2_;
+  st.count = count_;
+  st.fixed_capacity = fixed_capacity_;
+  st.min_B = min_log2_;
+  if (const Array* a = buckets_.get()) {
+    st.buckets = a->nbuckets();
+    st.overflow_buckets = a->noverflow();
+    st.bytes = a->bytes();
+    st.tombstones = a->tombstones();
+    st.load_factor = static_cast<double>(count_) / static_cast<double>(a->nbuckets());
+  }
+  if (const Array* old = oldbuckets_.get()) {
+    st.growing = true;
+    uint8_t f = flags();
+    st.shrinking = (f & kFlagShrink) != 0;
+    st.same_size_grow = (f & kFlagSameSize) != 0;
+    st.nevacuate = nevacuate_;
+    st.old_buckets = old->nbuckets();
+    st.old_overflow_buckets = old->noverflow();
+    st.bytes += old->bytes();
+    st.tombstones += old->tombstones();
+  }
+  return st;
+}
+
+#undef GCMAP_HASHMAP_TEMPLATE
+#undef GCMAP_HASHMAP
+
+}  // namespace gcmap

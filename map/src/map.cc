@@ -1,0 +1,56 @@
+// The non-template parts of gcmap::HashMap: string hashing (libxxhash), the
+// per-map random seed, and the failures (fatal errors and exceptions), kept
+// out of line so that the inline paths stay small.
+#include <cstdint>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "gcmap/base/assert.h"
+#include "gcmap/map/hash.h"
+#include "gcmap/map/options.h"
+
+namespace gcmap::map_detail {
+
+uint64_t hash_bytes(const void* data, size_t len, uint64_t seed) noexcept {
+  return XXH3_64bits_withSeed(data, len, seed);
+}
+
+namespace {
+
+// splitmix64: a fast generator whose every output is a good seed.
+uint64_t splitmix64(uint64_t* state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t os_random() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+}  // namespace
+
+uint64_t random_seed() noexcept {
+  thread_local uint64_t state = os_random();
+  return splitmix64(&state);
+}
+
+void fatal_concurrent_writes() { GCMAP_FATAL("concurrent map writes"); }
+void fatal_concurrent_read_write() { GCMAP_FATAL("concurrent map read and map write"); }
+void fatal_concurrent_iteration_write() { GCMAP_FATAL("concurrent map iteration and map write"); }
+
+void throw_capacity_exceeded(size_t capacity) {
+  throw std::length_error("gcmap::HashMap: fixed capacity of " + std::to_string(capacity) +
+                          " entries exceeded (the map was built with FixedCapacity and never "
+                          "grows)");
+}
+
+void throw_key_not_found() { throw std::out_of_range("gcmap::HashMap::at: key not found"); }
+
+}  // namespace gcmap::map_detail

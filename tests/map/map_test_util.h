@@ -1,0 +1,160 @@
+// Helpers for the map tests: objects that record their destruction (a copy
+// of tests/gc/tracked.h's idea), a value type that counts constructions and
+// destructions and catches double destruction, a fixture whose TearDown
+// collects, a scale factor for sanitizer builds, and a peer into HashMap's
+// private state.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "gcmap/gc/testing.h"
+#include "gcmap/gcmap.h"
+
+namespace gcmap::map_detail {
+
+// Access to HashMap internals, for tests of evacuation boundaries.
+template <class Map>
+struct TestPeer {
+  using K = typename Map::key_type;
+  // Whether key currently sits in an old bucket that is not yet evacuated.
+  static bool in_old_bucket(const Map& m, const K& key) {
+    auto s = m.find_slot(key, m.hash_of(key));
+    return s && s.in_old;
+  }
+  static bool old_bucket_evacuated(const Map& m, size_t i) {
+    return evacuated(m.oldbuckets_.get()->bucket(i));
+  }
+  static size_t old_bucket_of(const Map& m, const K& key) {
+    return m.hash_of(key) & ((size_t{1} << m.old_log2_) - 1);
+  }
+  static const void* old_array(const Map& m) { return m.oldbuckets_.get(); }
+  static const void* array(const Map& m) { return m.buckets_.get(); }
+  static uint64_t seed(const Map& m) { return m.seed_; }
+  // Start a grow to 2^(B + delta) buckets now (delta -1: shrink, 0: same size).
+  static void start_grow(Map& m, int delta) {
+    typename Map::WriteGuard guard(&m);
+    m.hash_grow(static_cast<uint8_t>(m.log2_ + delta));
+  }
+  static bool iterated(const Map& m) { return (m.flags() & kFlagIterator) != 0; }
+};
+
+}  // namespace gcmap::map_detail
+
+namespace gcmap::map_test {
+
+// Fewer operations under sanitizers.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr size_t kScale = 10;
+#else
+inline constexpr size_t kScale = 1;
+#endif
+
+// Destruction counts by object id.
+class Registry {
+ public:
+  explicit Registry(size_t n) : counts_(new std::atomic<int>[n]), n_(n) {
+    for (size_t i = 0; i < n; ++i) counts_[i] = 0;
+  }
+  void destroyed(size_t id) { counts_[id].fetch_add(1, std::memory_order_relaxed); }
+  int count(size_t id) const { return counts_[id].load(std::memory_order_relaxed); }
+  size_t size() const { return n_; }
+
+ private:
+  std::unique_ptr<std::atomic<int>[]> counts_;
+  size_t n_;
+};
+
+constexpr uint64_t kAliveMagic = 0x600dc0ffee;
+
+// A GC object that records its destruction.
+struct Node : GarbageCollected<Node> {
+  Node(Registry* r, size_t id) : registry(r), id(id) {}
+  ~Node() {
+    magic = 0;
+    registry->destroyed(id);
+  }
+  void trace(Visitor& v) const { v.visit(next); }
+  Registry* registry;
+  size_t id;
+  uint64_t magic = kAliveMagic;
+  Ptr<Node> next;
+};
+
+// A value (or key) type that counts constructions and destructions in
+// process-wide counters and aborts the test on a double destruction or a use
+// of a destroyed object. Destructors may run on the sweeper thread.
+struct Counted {
+  static inline std::atomic<int64_t> constructed{0};
+  static inline std::atomic<int64_t> destroyed{0};
+  static inline std::atomic<int64_t> double_destroyed{0};
+  static int64_t live() { return constructed.load() - destroyed.load(); }
+  static void reset() {
+    constructed = 0;
+    destroyed = 0;
+    double_destroyed = 0;
+  }
+  static constexpr uint64_t kMagic = 0xC0C0C0C0DEADBEEF;
+
+  Counted() : Counted(0) {}
+  explicit Counted(uint64_t v) : value(v) { constructed.fetch_add(1, std::memory_order_relaxed); }
+  Counted(const Counted& o) : value(o.get()) { constructed.fetch_add(1, std::memory_order_relaxed); }
+  Counted(Counted&& o) noexcept : value(o.get()) {
+    constructed.fetch_add(1, std::memory_order_relaxed);
+  }
+  Counted& operator=(const Counted& o) {
+    value = o.get();
+    return *this;
+  }
+  ~Counted() {
+    if (magic != kMagic) double_destroyed.fetch_add(1, std::memory_order_relaxed);
+    magic = 0;
+    destroyed.fetch_add(1, std::memory_order_relaxed);
+  }
+  uint64_t get() const {
+    EXPECT_EQ(magic, kMagic) << "use of a destroyed Counted";
+    return value;
+  }
+  bool operator==(const Counted& o) const { return get() == o.get(); }
+
+  uint64_t value;
+  uint64_t magic = kMagic;
+};
+
+struct CountedHash {
+  uint64_t operator()(const Counted& c, uint64_t seed) const {
+    return map_detail::mix64(c.get(), seed);
+  }
+};
+
+// Registries live in the fixture and TearDown collects without scanning
+// this stack, so every object a test dropped is destroyed while its
+// registry exists.
+class MapTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Counted::reset(); }
+  Registry& registry(size_t n) {
+    registries_.push_back(std::make_unique<Registry>(n));
+    return *registries_.back();
+  }
+  void TearDown() override {
+    ThreadScope attach;
+    gcmap::testing::collect_precise();
+  }
+
+ private:
+  std::vector<std::unique_ptr<Registry>> registries_;
+};
+
+// Bytes the last collection found live.
+inline uint64_t live_heap_after_precise_collection() {
+  gcmap::testing::collect_precise();
+  return gcmap::stats().heap_marked;
+}
+
+}  // namespace gcmap::map_test
