@@ -1,0 +1,148 @@
+// The worker arena and parallel helpers. The arena has config().workers
+// slots, one reserved for the calling (external) thread; an observer attaches
+// each TBB worker that joins it as an idle kWorker mutator.
+//
+// Debian's libtbb is not built with ThreadSanitizer, so the hand-off of work
+// through TBB's queues is invisible to it: run_on_workers publishes its
+// shared state with a release store before spawning, each participant starts
+// with an acquire load of it, and the caller acquires every participant's
+// release when they are done.
+#include "gcmap/sched/workers.h"
+
+#include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_group.h>
+#include <oneapi/tbb/task_scheduler_observer.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "gcmap/sched/config.h"
+#include "gcmap/sched/safepoint.h"
+#include "internal.h"
+
+namespace gcmap::sched {
+
+namespace detail {
+namespace {
+
+class WorkerObserver final : public tbb::task_scheduler_observer {
+ public:
+  explicit WorkerObserver(tbb::task_arena& arena) : tbb::task_scheduler_observer(arena) {}
+  void on_scheduler_entry(bool is_worker) override {
+    if (is_worker) attach_worker_thread();
+  }
+  // Leaving the arena is not leaving the runtime: a worker stays attached
+  // (idle) until its thread exits, so rejoining the next window is cheap.
+};
+
+struct Workers {
+  tbb::task_arena arena;
+  WorkerObserver observer;
+  unsigned count;
+
+  explicit Workers(unsigned n)
+      : arena(static_cast<int>(n), /*reserved_for_masters=*/1), observer(arena), count(n) {
+    arena.initialize();
+    observer.observe(true);
+  }
+};
+
+Workers& workers() {
+  // Never destroyed: worker threads may still leave the arena during exit.
+  static Workers* w = new Workers(config().workers);
+  return *w;
+}
+
+}  // namespace
+
+tbb::task_arena& worker_arena() {
+  return workers().arena;
+}
+
+RunningScope::RunningScope(bool may_wait) {
+  ThreadFlags& t = t_flags;
+  Mutator* m = t.self;
+  if (m != nullptr && MI::blocking_depth(*m) > 0) {
+    if (!is_idle_worker(*m) || MI::blocking_depth(*m) != 1) return;
+    if (!activate_worker(*m, may_wait)) return;
+    activated_ = m;
+  }
+  ++t.no_park;
+  ok_ = true;
+}
+
+RunningScope::~RunningScope() {
+  if (!ok_) return;
+  --t_flags.no_park;
+  if (activated_ != nullptr) deactivate_worker(*activated_);
+}
+
+}  // namespace detail
+
+unsigned num_workers() {
+  return detail::workers().count;
+}
+
+void run_on_workers(unsigned k, const std::function<void(unsigned index)>& fn) {
+  detail::Workers& w = detail::workers();
+  k = std::clamp(k, 1u, w.count);
+  const detail::ThreadFlags& caller = detail::t_flags;
+  struct Shared {
+    const std::function<void(unsigned)>* fn;
+    unsigned k;
+    bool in_stop;  // the stopper's work: participants are exempt from safepoints
+    std::atomic<unsigned> next_index{0};
+    std::atomic<unsigned> published{0};
+    std::atomic<unsigned> finished{0};
+  } shared{&fn, k, caller.stop != nullptr || caller.stop_work > 0};
+
+  auto participate = [&shared](bool is_caller) {
+    (void)shared.published.load(std::memory_order_acquire);
+    detail::ThreadFlags& t = detail::t_flags;
+    if (shared.in_stop) {
+      ++t.stop_work;
+      unsigned index = shared.next_index.fetch_add(1, std::memory_order_relaxed);
+      if (index < shared.k) (*shared.fn)(index);
+      --t.stop_work;
+    } else if (is_caller || !stop_requested()) {
+      // Outside a stop a helper that would start during a stop is skipped:
+      // blocking a TBB worker there could starve the stopper's own window.
+      detail::RunningScope running(/*may_wait=*/is_caller);
+      if (running.ok() || is_caller) {
+        unsigned index = shared.next_index.fetch_add(1, std::memory_order_relaxed);
+        if (index < shared.k) (*shared.fn)(index);
+      }
+    }
+    shared.finished.fetch_add(1, std::memory_order_release);
+  };
+
+  shared.published.store(1, std::memory_order_release);
+  w.arena.execute([&] {
+    tbb::this_task_arena::isolate([&] {
+      tbb::task_group group;
+      for (unsigned i = 1; i < k; ++i) group.run([&participate] { participate(false); });
+      participate(true);
+      group.wait();
+    });
+  });
+  (void)shared.finished.load(std::memory_order_acquire);
+}
+
+void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
+  if (n == 0) return;
+  unsigned k = static_cast<unsigned>(std::min<size_t>(num_workers(), n));
+  // Chunks small enough to balance a late participant, large enough that
+  // claiming them is not the work.
+  size_t grain = std::max<size_t>(1, n / (static_cast<size_t>(k) * 8));
+  std::atomic<size_t> next{0};
+  run_on_workers(k, [&](unsigned) {
+    for (;;) {
+      size_t begin = next.fetch_add(grain, std::memory_order_relaxed);
+      if (begin >= n) break;
+      size_t end = std::min(n, begin + grain);
+      for (size_t i = begin; i < end; ++i) fn(i);
+    }
+  });
+}
+
+}  // namespace gcmap::sched
