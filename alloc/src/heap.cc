@@ -130,8 +130,9 @@ Span* new_span_memory(unsigned arena, uint32_t npages, uint32_t nelems, bool zer
   GCMAP_CHECK(mem != nullptr, "out of memory: jemalloc could not provide a span of %zu bytes",
               bytes);
   size_t meta = metadata_size(nelems);
-  void* m = std::calloc(1, meta);
+  void* m = std::aligned_alloc(alignof(Span), (meta + alignof(Span) - 1) & ~(alignof(Span) - 1));
   GCMAP_CHECK(m != nullptr, "out of memory: no %zu bytes for span metadata", meta);
+  std::memset(m, 0, meta);
   metadata_bytes.fetch_add(meta, std::memory_order_relaxed);
   Span* s = new (m) Span();
   size_t words = (nelems + 63) / 64;
@@ -230,6 +231,7 @@ Span* Heap::refill(TCache& tc, uint32_t sc) {
     counters_.spans.fetch_add(1, std::memory_order_relaxed);
     g_pagemap.set(s->base, s->npages, s);
   }
+  tc.bytes_cached += uint64_t{s->nelems - s->alloc_count} * s->elemsize;
   cache_span(s, counters_);
   tc.spans[sc] = s;
   return s;

@@ -39,31 +39,31 @@ enum class SpanState : uint8_t {
   kLarge,    // a large object's span, in the large-object sets
 };
 
-struct Span {
+struct alignas(64) Span {
+  // First cache line: what marking reads for every pointer and object (and
+  // nothing allocation writes, so concurrent markers and the allocating
+  // thread do not share a written line).
   uintptr_t base = 0;
+  uint32_t elemsize = 0;   // slot size; for a large span, the object's size
+  uint32_t div_magic = 0;  // ceil(2^32 / elemsize), 0 for a large span
+  uint32_t nelems = 0;     // slots; 1 for a large span
+  uint32_t spanclass = 0;
+  uint64_t* mark_bits = nullptr;
+  uint16_t* types = nullptr;
+  uint64_t* alloc_bits = nullptr;
   uintptr_t limit = 0;  // base + npages * kPageSize
   uint32_t npages = 0;
-  uint32_t spanclass = 0;
-  uint32_t elemsize = 0;   // slot size; for a large span, the object's size
-  uint32_t nelems = 0;     // slots; 1 for a large span
-  uint32_t div_magic = 0;  // ceil(2^32 / elemsize), 0 for a large span
+  std::atomic<SpanState> state{SpanState::kFree};
 
-  // Allocation state (see the invariants above).
-  uint32_t freeindex = 0;
+  // Second cache line: the allocation state (see the invariants above).
+  alignas(64) uint32_t freeindex = 0;
   uint32_t alloc_count = 0;  // allocated slots, counting allocations through the cache
   uint64_t alloc_cache = 0;
-
-  std::atomic<uint32_t> sweepgen{0};  // == heap sweepgen: swept for this cycle
-  std::atomic<SpanState> state{SpanState::kFree};
   // Set by the layer above when it allocates an object that needs its hook
   // run when it dies (a destructor); lets sweep skip the per-object walk.
   bool needs_finalize = false;
-
-  uint64_t* alloc_bits = nullptr;
-  uint64_t* mark_bits = nullptr;
-  uint16_t* types = nullptr;
-
-  Span* next = nullptr;  // link in a central set
+  std::atomic<uint32_t> sweepgen{0};  // == heap sweepgen: swept for this cycle
+  Span* next = nullptr;               // link in a central set
 
   uint32_t bitmap_words() const { return (nelems + 63) / 64; }
   bool noscan() const { return spanclass & 1; }

@@ -29,9 +29,9 @@ namespace gcmap::alloc {
 struct TCache {
   Span* spans[kNumSpanClasses];
   bool attached;
-  // Set by the layer above: called (through it) on each refill, the
-  // allocation slow path, where safepoints and GC triggers live.
-  void* owner;
+  // Bytes of free slots handed to this cache by refills, cumulative: the
+  // layer above charges mark assists by the span, as Go does.
+  uint64_t bytes_cached;
 };
 
 namespace detail {
@@ -39,7 +39,7 @@ constexpr TCache make_empty_tcache() {
   TCache t{};
   for (auto& s : t.spans) s = &g_empty_span;
   t.attached = false;
-  t.owner = nullptr;
+  t.bytes_cached = 0;
   return t;
 }
 }  // namespace detail
