@@ -1,0 +1,58 @@
+// Sweeping, the collector's side: the free hook that runs destructors, and
+// the background sweeper that drains the unswept spans after each cycle.
+//
+// Spans are also swept lazily by allocations that need one (alloc/), so the
+// background job only has to get ahead of them. It runs on the TBB arena
+// with a quarter of the machine's CPU (Go's background share), in slices
+// that yield at every stop request.
+#include "gcmap/alloc/heap.h"
+#include "gcmap/gc/object.h"
+#include "gcmap/sched/background.h"
+#include "runtime_state.h"
+
+namespace gcmap::gc::detail {
+
+namespace {
+
+thread_local bool t_in_finalizer = false;
+
+void free_hook(void* obj, uint16_t type, void* /*ctx*/) {
+  FinalizeFn f = type_info(type).finalize;
+  if (f == nullptr) return;
+  t_in_finalizer = true;
+  f(obj);
+  t_in_finalizer = false;
+}
+
+class Sweeper final : public sched::BackgroundJob {
+ public:
+  const char* name() const override { return "sweep"; }
+  bool run_slice(sched::SliceContext& ctx) override {
+    alloc::Heap& heap = alloc::Heap::get();
+    while (!ctx.should_yield()) {
+      if (!heap.sweep_one()) return false;
+    }
+    return true;
+  }
+};
+
+// Never destroyed: the background coordinator may still call it while
+// static destructors run at exit.
+Sweeper* const g_sweeper = new Sweeper();
+
+}  // namespace
+
+bool in_finalizer() {
+  return t_in_finalizer;
+}
+
+void start_sweeper() {
+  alloc::Heap::get().set_free_hook(free_hook, nullptr);
+  sched::start_background(g_sweeper, 0.25);
+}
+
+void wake_sweeper() {
+  sched::wake_background(g_sweeper);
+}
+
+}  // namespace gcmap::gc::detail

@@ -1,0 +1,120 @@
+// Configuration: every variable's valid and malformed forms, and the fatal
+// message that names the variable, the value and the accepted form.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "gcmap/gc/config.h"
+
+namespace gcmap {
+namespace {
+
+using namespace config;
+
+TEST(Config, Gogc) {
+  std::string e;
+  EXPECT_EQ(parse_gogc("100", &e), 100);
+  EXPECT_EQ(parse_gogc("0", &e), 0);
+  EXPECT_EQ(parse_gogc(" 250 ", &e), 250);
+  EXPECT_EQ(parse_gogc("off", &e), -1);
+  for (const char* bad : {"abc", "-5", "", "1.5", "100%", "OFF", "99999999999"}) {
+    EXPECT_FALSE(parse_gogc(bad, &e)) << bad;
+    EXPECT_NE(e.find("\"off\""), std::string::npos);
+  }
+}
+
+TEST(Config, MemoryLimit) {
+  std::string e;
+  EXPECT_EQ(parse_bytes("1024", &e), 1024u);
+  EXPECT_EQ(parse_bytes("1024B", &e), 1024u);
+  EXPECT_EQ(parse_bytes("64KiB", &e), 64u << 10);
+  EXPECT_EQ(parse_bytes("512 MiB", &e), 512u << 20);
+  EXPECT_EQ(parse_bytes("1.5GiB", &e), 3ull << 29);
+  EXPECT_EQ(parse_bytes("2TiB", &e), 2ull << 40);
+  EXPECT_EQ(parse_bytes("off", &e), 0u);
+  for (const char* bad : {"12XB", "-1", "", "GiB", "1.5", "10 GB", "1e9", "12 kib"}) {
+    EXPECT_FALSE(parse_bytes(bad, &e)) << bad;
+    EXPECT_NE(e.find("KiB"), std::string::npos);
+  }
+}
+
+TEST(Config, MaxPause) {
+  std::string e;
+  EXPECT_EQ(parse_duration_ns("500us", &e), 500000u);
+  EXPECT_EQ(parse_duration_ns("500\xC2\xB5s", &e), 500000u);
+  EXPECT_EQ(parse_duration_ns("2ms", &e), 2000000u);
+  EXPECT_EQ(parse_duration_ns("1.5ms", &e), 1500000u);
+  EXPECT_EQ(parse_duration_ns("250ns", &e), 250u);
+  EXPECT_EQ(parse_duration_ns("1s", &e), 1000000000u);
+  for (const char* bad : {"fast", "500", "", "-1ms", "0ms", "ms", "5 minutes", "2h"}) {
+    EXPECT_FALSE(parse_duration_ns(bad, &e)) << bad;
+    EXPECT_NE(e.find("500us"), std::string::npos);
+  }
+}
+
+TEST(Config, WorkersTraceVerifyTorture) {
+  std::string e;
+  EXPECT_EQ(parse_workers("4", &e), 4u);
+  EXPECT_FALSE(parse_workers("0", &e));
+  EXPECT_FALSE(parse_workers("many", &e));
+  EXPECT_FALSE(parse_workers("-2", &e));
+  EXPECT_EQ(parse_bool("1", &e), true);
+  EXPECT_EQ(parse_bool("0", &e), false);
+  EXPECT_FALSE(parse_bool("yes", &e));
+  EXPECT_FALSE(parse_bool("2", &e));
+  EXPECT_EQ(parse_count("1000", &e), 1000u);
+  EXPECT_FALSE(parse_count("1k", &e));
+}
+
+TEST(Config, FromEnvReadsEveryVariable) {
+  setenv("GCMAP_GOGC", "50", 1);
+  setenv("GCMAP_MEMORY_LIMIT", "1GiB", 1);
+  setenv("GCMAP_MAX_PAUSE", "2ms", 1);
+  setenv("GCMAP_GC_WORKERS", "3", 1);
+  setenv("GCMAP_GCTRACE", "1", 1);
+  setenv("GCMAP_VERIFY", "1", 1);
+  setenv("GCMAP_GC_TORTURE", "100", 1);
+  Config c = Config::from_env();
+  EXPECT_EQ(c.gc_percent, 50);
+  EXPECT_EQ(c.memory_limit, 1ull << 30);
+  EXPECT_EQ(c.max_pause_ns, 2000000u);
+  EXPECT_EQ(c.gc_workers, 3u);
+  EXPECT_TRUE(c.gctrace);
+  EXPECT_TRUE(c.verify);
+  EXPECT_EQ(c.torture_every, 100u);
+  for (const char* v : {"GCMAP_GOGC", "GCMAP_MEMORY_LIMIT", "GCMAP_MAX_PAUSE", "GCMAP_GC_WORKERS",
+                        "GCMAP_GCTRACE", "GCMAP_VERIFY", "GCMAP_GC_TORTURE"}) {
+    unsetenv(v);
+  }
+  Config d = Config::from_env();
+  EXPECT_EQ(d.gc_percent, 100);
+  EXPECT_EQ(d.memory_limit, 0u);
+  EXPECT_EQ(d.max_pause_ns, 500000u);
+}
+
+void from_env_with(const char* var, const char* value) {
+  setenv(var, value, 1);
+  Config::from_env();
+}
+
+TEST(ConfigDeathTest, MalformedValuesNameTheVariableTheValueAndTheForm) {
+  EXPECT_DEATH(from_env_with("GCMAP_GOGC", "abc"),
+               "gcmap: GCMAP_GOGC=\"abc\" is not valid: expected an integer percent");
+  EXPECT_DEATH(from_env_with("GCMAP_GOGC", "-5"), "GCMAP_GOGC=\"-5\" is not valid");
+  EXPECT_DEATH(from_env_with("GCMAP_MEMORY_LIMIT", "12XB"),
+               "GCMAP_MEMORY_LIMIT=\"12XB\" is not valid: expected a number of bytes");
+  EXPECT_DEATH(from_env_with("GCMAP_MAX_PAUSE", "fast"),
+               "GCMAP_MAX_PAUSE=\"fast\" is not valid: expected a positive duration");
+  EXPECT_DEATH(from_env_with("GCMAP_GC_WORKERS", "0"), "GCMAP_GC_WORKERS=\"0\" is not valid");
+  EXPECT_DEATH(from_env_with("GCMAP_GCTRACE", "yes"),
+               "GCMAP_GCTRACE=\"yes\" is not valid: expected 0 or 1");
+}
+
+TEST(Config, FormatBytes) {
+  EXPECT_EQ(format_bytes(512), "512 B");
+  EXPECT_EQ(format_bytes(1536), "1.5 KiB");
+  EXPECT_EQ(format_bytes(3ull << 30), "3.0 GiB");
+}
+
+}  // namespace
+}  // namespace gcmap

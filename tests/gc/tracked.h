@@ -1,0 +1,79 @@
+// Test objects that record their destruction, to tell freed from alive.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "gcmap/gc/testing.h"
+#include "gcmap/gcmap.h"
+
+namespace gcmap::test {
+
+// Destruction counts by object id.
+class Registry {
+ public:
+  explicit Registry(size_t n) : counts_(new std::atomic<int>[n]), n_(n) {
+    for (size_t i = 0; i < n; ++i) counts_[i] = 0;
+  }
+  void destroyed(size_t id) { counts_[id].fetch_add(1, std::memory_order_relaxed); }
+  int count(size_t id) const { return counts_[id].load(std::memory_order_relaxed); }
+  size_t size() const { return n_; }
+
+ private:
+  std::unique_ptr<std::atomic<int>[]> counts_;
+  size_t n_;
+};
+
+constexpr uint64_t kAliveMagic = 0x600dc0ffee;
+
+struct Tracked : GarbageCollected<Tracked> {
+  Tracked(Registry* r, size_t id) : registry(r), id(id) {}
+  ~Tracked() {
+    magic = 0;
+    registry->destroyed(id);
+  }
+  void trace(Visitor& v) const {
+    v.visit(a);
+    v.visit(b);
+  }
+  Registry* registry;
+  size_t id;
+  uint64_t magic = kAliveMagic;
+  Ptr<Tracked> a;
+  Ptr<Tracked> b;
+};
+
+// Overwrite the stack below the caller's frame, where frames of functions
+// that already returned left copies of pointers: a conservative scan of this
+// thread would otherwise find them (Boehm's GC_clear_stack does the same).
+GCMAP_NOINLINE inline void clobber_stack() {
+  char buf[32768];
+  std::memset(buf, 0, sizeof buf);
+  asm volatile("" : : "r"(buf) : "memory");
+}
+
+// A test whose objects may outlive its body: registries live in the
+// fixture, and TearDown collects (without scanning this stack) so that every
+// object the test dropped is destroyed while its registry still exists, and
+// the next test starts from a clean heap.
+class GcTest : public ::testing::Test {
+ protected:
+  Registry& registry(size_t n) {
+    registries_.push_back(std::make_unique<Registry>(n));
+    return *registries_.back();
+  }
+  void TearDown() override {
+    ThreadScope attach;
+    gcmap::testing::collect_precise();
+  }
+
+ private:
+  std::vector<std::unique_ptr<Registry>> registries_;
+};
+
+}  // namespace gcmap::test
