@@ -6,7 +6,8 @@
 //                the STORM's lookups and AFTER (log scale)
 // Times are seconds since each run started, so phases do not line up across
 // systems (LOAD takes longer in some); dashed vertical marks in heap.png
-// show each run's STORM start.
+// show each run's STORM start. With several runs of a system (--repeat),
+// the plots show its median run (median_runs() in results.h).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -45,7 +46,8 @@ void write_latency(const std::vector<json>& runs, const std::string& path, const
 
 }  // namespace
 
-int cmd_plots(const std::vector<json>& runs, const std::string& out_dir) {
+int cmd_plots(const std::vector<json>& all_runs, const std::string& out_dir) {
+  const std::vector<json> runs = median_runs(all_runs);
   namespace fs = std::filesystem;
   fs::create_directories(out_dir);
   const fs::path dir(out_dir);
@@ -76,8 +78,8 @@ int cmd_plots(const std::vector<json>& runs, const std::string& out_dir) {
 
   // Pauses over the run.
   gp << "set output 'pauses.png'\n"
-        "set title 'GC pauses over the run (one point per stop-the-world pause; systems without a "
-        "collector have none)'\n"
+        "set title 'GC pauses over the run (Boehm: each stop-the-world pause; Go: each cycle, "
+        "its two pauses summed; no collector: no points)'\n"
         "set xlabel 'seconds since the run started'\nset ylabel 'pause (ms)'\nset logscale y\n";
   if (!any_pause) {
     gp << "set label 'no GC pauses recorded' at graph 0.4, graph 0.5\nplot [0:1] [1:10] NaN "
@@ -88,7 +90,8 @@ int cmd_plots(const std::vector<json>& runs, const std::string& out_dir) {
     for (size_t i = 0; i < runs.size(); ++i) {
       if (runs[i]["series"]["pauses"].empty()) continue;
       gp << (first ? "" : ", \\\n     ") << quoted("pauses_" + std::to_string(i) + ".dat")
-         << " using 1:2 with points pt 7 ps 0.7 title " << quoted(label(runs[i]));
+         << " using 1:2 with points pt 7 ps 0.8 lc " << (i + 1) << " title "
+         << quoted(label(runs[i]));
       first = false;
     }
     gp << '\n';

@@ -1,6 +1,7 @@
 // JSON-lines loading for the report tool (see results.h).
 #include "results.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -37,6 +38,26 @@ std::string label(const json& run) {
   const unsigned threads = run["config"].value("threads", 1u);
   if (threads > 1) l += "/t" + std::to_string(threads);
   return l;
+}
+
+std::vector<json> median_runs(const std::vector<json>& runs) {
+  std::vector<std::pair<std::string, std::vector<const json*>>> groups;
+  for (const auto& r : runs) {
+    const std::string l = label(r);
+    auto it =
+        std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == l; });
+    if (it == groups.end())
+      groups.push_back({l, {&r}});
+    else
+      it->second.push_back(&r);
+  }
+  std::vector<json> out;
+  for (auto& [l, g] : groups) {
+    auto mops = [](const json* r) { return r->at("phases").at("steady").value("mops", 0.0); };
+    std::sort(g.begin(), g.end(), [&](const json* a, const json* b) { return mops(a) < mops(b); });
+    out.push_back(*g[(g.size() - 1) / 2]);
+  }
+  return out;
 }
 
 }  // namespace storm::report

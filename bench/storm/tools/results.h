@@ -19,6 +19,11 @@ std::vector<json> parse_runs(const std::string& text, const std::string& origin)
 // "system" or "system/t2" when the run used more than one thread.
 std::string label(const json& run);
 
+// One run per label, in order of first appearance: the run whose STEADY
+// Mops/s is the median of its label's runs (the lower middle for an even
+// count). Plots show these, so --repeat does not draw five lines per system.
+std::vector<json> median_runs(const std::vector<json>& runs);
+
 // Subcommands (report_main.cc dispatches).
 int cmd_table(const std::vector<json>& runs);
 int cmd_plots(const std::vector<json>& runs, const std::string& out_dir);
