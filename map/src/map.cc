@@ -41,9 +41,15 @@ uint64_t random_seed() noexcept {
   return splitmix64(&state);
 }
 
-void fatal_concurrent_writes() { GCMAP_FATAL("concurrent map writes"); }
-void fatal_concurrent_read_write() { GCMAP_FATAL("concurrent map read and map write"); }
-void fatal_concurrent_iteration_write() { GCMAP_FATAL("concurrent map iteration and map write"); }
+void fatal_concurrent_writes() {
+  GCMAP_FATAL("concurrent map writes");
+}
+void fatal_concurrent_read_write() {
+  GCMAP_FATAL("concurrent map read and map write");
+}
+void fatal_concurrent_iteration_write() {
+  GCMAP_FATAL("concurrent map iteration and map write");
+}
 
 void throw_capacity_exceeded(size_t capacity) {
   throw std::length_error("gcmap::HashMap: fixed capacity of " + std::to_string(capacity) +
@@ -51,6 +57,8 @@ void throw_capacity_exceeded(size_t capacity) {
                           "grows)");
 }
 
-void throw_key_not_found() { throw std::out_of_range("gcmap::HashMap::at: key not found"); }
+void throw_key_not_found() {
+  throw std::out_of_range("gcmap::HashMap::at: key not found");
+}
 
 }  // namespace gcmap::map_detail

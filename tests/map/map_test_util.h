@@ -103,7 +103,9 @@ struct Counted {
 
   Counted() : Counted(0) {}
   explicit Counted(uint64_t v) : value(v) { constructed.fetch_add(1, std::memory_order_relaxed); }
-  Counted(const Counted& o) : value(o.get()) { constructed.fetch_add(1, std::memory_order_relaxed); }
+  Counted(const Counted& o) : value(o.get()) {
+    constructed.fetch_add(1, std::memory_order_relaxed);
+  }
   Counted(Counted&& o) noexcept : value(o.get()) {
     constructed.fetch_add(1, std::memory_order_relaxed);
   }

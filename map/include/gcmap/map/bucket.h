@@ -58,15 +58,17 @@ inline constexpr unsigned kBucketCnt = 8;
 // tophash values. A slot whose tophash is >= kMinTopHash holds a key and a
 // value; the smaller values are states:
 enum : uint8_t {
-  kEmptyRest = 0,        // empty, and so is every later slot of the chain
-  kEmptyOne = 1,         // empty
-  kEvacuatedX = 2,       // moved to the X (same index) half; the key is kept here
-  kEvacuatedY = 3,       // moved to the Y (index + old count) half; the key is kept here
-  kEvacuatedEmpty = 4,   // empty, or moved with nothing kept; the bucket is evacuated
-  kMinTopHash = 5,       // the smallest tophash of an occupied slot
+  kEmptyRest = 0,       // empty, and so is every later slot of the chain
+  kEmptyOne = 1,        // empty
+  kEvacuatedX = 2,      // moved to the X (same index) half; the key is kept here
+  kEvacuatedY = 3,      // moved to the Y (index + old count) half; the key is kept here
+  kEvacuatedEmpty = 4,  // empty, or moved with nothing kept; the bucket is evacuated
+  kMinTopHash = 5,      // the smallest tophash of an occupied slot
 };
 
-GCMAP_ALWAYS_INLINE bool is_empty(uint8_t top) { return top <= kEmptyOne; }
+GCMAP_ALWAYS_INLINE bool is_empty(uint8_t top) {
+  return top <= kEmptyOne;
+}
 
 // The top byte of the hash, moved out of the reserved range.
 GCMAP_ALWAYS_INLINE uint8_t tophash_of(uint64_t hash) {
@@ -104,7 +106,8 @@ inline void atomic_zero(void* p, size_t n) {
     for (size_t i = 0; i < n / 8; ++i) __atomic_store_n(&w[i], uint64_t{0}, __ATOMIC_RELAXED);
   } else {
     auto* c = static_cast<unsigned char*>(p);
-    for (size_t i = 0; i < n; ++i) __atomic_store_n(&c[i], static_cast<unsigned char>(0), __ATOMIC_RELAXED);
+    for (size_t i = 0; i < n; ++i)
+      __atomic_store_n(&c[i], static_cast<unsigned char>(0), __ATOMIC_RELAXED);
   }
 }
 
@@ -198,7 +201,9 @@ template <class K, class V>
 inline constexpr bool kBucketsNeedDestroy =
     !std::is_trivially_destructible_v<K> || !std::is_trivially_destructible_v<V>;
 
-constexpr size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+constexpr size_t round_up(size_t n, size_t a) {
+  return (n + a - 1) / a * a;
+}
 
 // Scan the buckets of [first, first + n) whose first byte lies in
 // [begin, end) (byte offsets from `base`, which is at offset 0).

@@ -180,7 +180,16 @@ void GCMAP_HASHMAP::evacuate_all() {
 GCMAP_HASHMAP_TEMPLATE
 void GCMAP_HASHMAP::maybe_shrink() {
   if (fixed_capacity_ != 0 || log2_ <= min_log2_) return;
-  if (map_detail::under_shrink_load(count_, log2_)) hash_grow(static_cast<uint8_t>(log2_ - 1));
+  if (!map_detail::under_shrink_load(count_, log2_)) return;
+  const uint8_t smaller = static_cast<uint8_t>(log2_ - 1);
+  if (count_ == 0) {
+    // Nothing to move: the smaller table replaces the empty one at once.
+    Array* fresh = Array::make(smaller);  // may collect; the map is consistent
+    buckets_ = fresh;
+    log2_ = smaller;
+    return;
+  }
+  hash_grow(smaller);
 }
 
 }  // namespace gcmap

@@ -64,8 +64,7 @@ uint64_t random_seed() noexcept;
 // The default hasher of gcmap::HashMap. See the comment at the top.
 template <class K, class = void>
 struct Hash {
-  uint64_t operator()(const K& key, uint64_t seed) const
-      noexcept(noexcept(std::hash<K>{}(key))) {
+  uint64_t operator()(const K& key, uint64_t seed) const noexcept(noexcept(std::hash<K>{}(key))) {
     return map_detail::mix64(static_cast<uint64_t>(std::hash<K>{}(key)), seed);
   }
 };
@@ -109,7 +108,9 @@ namespace map_detail {
 // Hash `key` with `seed` using `h`, whichever of the two hasher forms it has.
 template <class H, class Q>
 GCMAP_ALWAYS_INLINE uint64_t apply_hash(const H& h, const Q& key, uint64_t seed) {
-  if constexpr (requires { { h(key, seed) } -> std::convertible_to<uint64_t>; }) {
+  if constexpr (requires {
+                  { h(key, seed) } -> std::convertible_to<uint64_t>;
+                }) {
     return static_cast<uint64_t>(h(key, seed));
   } else {
     return mix64(static_cast<uint64_t>(h(key)), seed);

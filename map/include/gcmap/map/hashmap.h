@@ -147,8 +147,10 @@ class HashMap {
                 "gcmap::HashMap: over-aligned keys or values are not supported");
 
   static constexpr bool kScan = may_hold_gc_pointers<K> || may_hold_gc_pointers<V>;
-  static constexpr bool kTransparent =
-      requires { typename Hash::is_transparent; typename Eq::is_transparent; };
+  static constexpr bool kTransparent = requires {
+    typename Hash::is_transparent;
+    typename Eq::is_transparent;
+  };
   template <class Q>
   using key_arg = typename map_detail::KeyArg<kTransparent>::template type<Q, K>;
 
@@ -295,36 +297,42 @@ class HashMap {
 
   template <class... Args>
   std::pair<iterator, bool> try_emplace(const K& key, Args&&... args) {
-    return emplace_impl(key, [&](void* p) { ::new (p) K(key); },
-                        [&](void* p) { ::new (p) V(std::forward<Args>(args)...); });
+    return emplace_impl(
+        key, [&](void* p) { ::new (p) K(key); },
+        [&](void* p) { ::new (p) V(std::forward<Args>(args)...); });
   }
   template <class... Args>
   std::pair<iterator, bool> try_emplace(K&& key, Args&&... args) {
-    return emplace_impl(key, [&](void* p) { ::new (p) K(std::move(key)); },
-                        [&](void* p) { ::new (p) V(std::forward<Args>(args)...); });
+    return emplace_impl(
+        key, [&](void* p) { ::new (p) K(std::move(key)); },
+        [&](void* p) { ::new (p) V(std::forward<Args>(args)...); });
   }
   // Heterogeneous: the key is built from q only if it is inserted.
   template <class Q, class... Args>
-    requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
-             std::is_constructible_v<K, Q &&>)
-  std::pair<iterator, bool> try_emplace(Q&& q, Args&&... args) {
-    return emplace_impl(q, [&](void* p) { ::new (p) K(std::forward<Q>(q)); },
-                        [&](void* p) { ::new (p) V(std::forward<Args>(args)...); });
+  requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
+           std::is_constructible_v<K, Q&&>) std::pair<iterator, bool> try_emplace(Q&& q,
+                                                                                  Args&&... args) {
+    return emplace_impl(
+        q, [&](void* p) { ::new (p) K(std::forward<Q>(q)); },
+        [&](void* p) { ::new (p) V(std::forward<Args>(args)...); });
   }
 
   template <class M>
   std::pair<iterator, bool> insert_or_assign(const K& key, M&& obj) {
-    return assign_impl(key, [&](void* p) { ::new (p) K(key); }, std::forward<M>(obj));
+    return assign_impl(
+        key, [&](void* p) { ::new (p) K(key); }, std::forward<M>(obj));
   }
   template <class M>
   std::pair<iterator, bool> insert_or_assign(K&& key, M&& obj) {
-    return assign_impl(key, [&](void* p) { ::new (p) K(std::move(key)); }, std::forward<M>(obj));
+    return assign_impl(
+        key, [&](void* p) { ::new (p) K(std::move(key)); }, std::forward<M>(obj));
   }
   template <class Q, class M>
-    requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
-             std::is_constructible_v<K, Q &&>)
-  std::pair<iterator, bool> insert_or_assign(Q&& q, M&& obj) {
-    return assign_impl(q, [&](void* p) { ::new (p) K(std::forward<Q>(q)); }, std::forward<M>(obj));
+  requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
+           std::is_constructible_v<K, Q&&>) std::pair<iterator, bool> insert_or_assign(Q&& q,
+                                                                                       M&& obj) {
+    return assign_impl(
+        q, [&](void* p) { ::new (p) K(std::forward<Q>(q)); }, std::forward<M>(obj));
   }
 
   // Inserts a default-constructed value if the key is absent. Assigning to
@@ -332,13 +340,15 @@ class HashMap {
   V& operator[](const K& key) { return try_emplace(key).first.value(); }
   V& operator[](K&& key) { return try_emplace(std::move(key)).first.value(); }
   template <class Q>
-    requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
-             std::is_constructible_v<K, Q &&>)
-  V& operator[](Q&& q) {
+  requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
+           std::is_constructible_v<K, Q&&>) V&
+  operator[](Q&& q) {
     return try_emplace(std::forward<Q>(q)).first.value();
   }
 
-  std::pair<iterator, bool> insert(const value_type& kv) { return try_emplace(kv.first, kv.second); }
+  std::pair<iterator, bool> insert(const value_type& kv) {
+    return try_emplace(kv.first, kv.second);
+  }
   std::pair<iterator, bool> insert(value_type&& kv) {
     return try_emplace(kv.first, std::move(kv.second));
   }
@@ -352,8 +362,8 @@ class HashMap {
   // Erases the entry for key, if any; its key and value are destroyed now.
   // key may refer to the entry itself (m.erase(it->first)).
   template <class Q = K>
-    requires(!std::is_convertible_v<const key_arg<Q>&, const_iterator>)
-  size_t erase(const key_arg<Q>& key) {
+  requires(!std::is_convertible_v<const key_arg<Q>&, const_iterator>) size_t
+      erase(const key_arg<Q>& key) {
     return erase_hashed(key, hash_of(key));
   }
   // Erases the entry at pos and returns the next one (an iterator with the
@@ -541,9 +551,8 @@ class HashMap {
   void init_buckets(uint8_t log2);
   void register_root() {
     if (off_heap_ && !root_.registered()) {
-      root_ = RootProvider(this, [](const void* self, Visitor& v) {
-        static_cast<const HashMap*>(self)->trace(v);
-      });
+      root_ = RootProvider(
+          this, [](const void* self, Visitor& v) { static_cast<const HashMap*>(self)->trace(v); });
     }
   }
   // Move o's contents here (o becomes empty); drops what this held.
@@ -557,8 +566,8 @@ class HashMap {
   bool off_heap_;
   uint32_t epoch_ = 0;  // bumped by clear(): iterations end
   uint64_t seed_ = 0;
-  size_t nevacuate_ = 0;        // old buckets below this are evacuated
-  size_t fixed_capacity_ = 0;   // 0: growable
+  size_t nevacuate_ = 0;       // old buckets below this are evacuated
+  size_t fixed_capacity_ = 0;  // 0: growable
   Ptr<Array> buckets_;
   Ptr<Array> oldbuckets_;
   RootProvider root_;

@@ -19,8 +19,8 @@ void GCMAP_HASHMAP::init_buckets(uint8_t log2) {
 GCMAP_HASHMAP_TEMPLATE
 template <class Q, class CK, class CV>
 std::pair<typename GCMAP_HASHMAP::Slot, bool> GCMAP_HASHMAP::insert_slot(const Q& key,
-                                                                          uint64_t hash, CK& ck,
-                                                                          CV& cv) {
+                                                                         uint64_t hash, CK& ck,
+                                                                         CV& cv) {
   using namespace map_detail;
   WriteGuard guard(this);
   if (GCMAP_UNLIKELY(buckets_.get() == nullptr)) init_buckets(min_log2_);
@@ -116,9 +116,8 @@ void GCMAP_HASHMAP::erase_slot(const Slot& s) {
   b->drop_value(i);
   --count_;
   ptrdiff_t tombstones = 1;
-  bool last = i == kBucketCnt - 1
-                  ? b->overflow == nullptr || b->overflow->top(0) == kEmptyRest
-                  : b->top(i + 1) == kEmptyRest;
+  bool last = i == kBucketCnt - 1 ? b->overflow == nullptr || b->overflow->top(0) == kEmptyRest
+                                  : b->top(i + 1) == kEmptyRest;
   if (last) {
     for (;;) {
       b->set_top(i, kEmptyRest);
@@ -198,8 +197,7 @@ void GCMAP_HASHMAP::clear() {
     seed_ = random_seed();
     return;
   }
-  const bool sparse =
-      fixed_capacity_ == 0 && log2_ > min_log2_ && under_shrink_load(count_, log2_);
+  const bool sparse = fixed_capacity_ == 0 && log2_ > min_log2_ && under_shrink_load(count_, log2_);
   if (!growing() && !sparse && (kTrivialEntries || a->nbuckets() <= 16)) {
     // In place, O(buckets): keeps the chains (their overflow buckets are
     // reused by the refill).
@@ -241,7 +239,8 @@ GCMAP_HASHMAP_TEMPLATE
 void GCMAP_HASHMAP::reserve(size_t n) {
   sched::safepoint_poll();
   WriteGuard guard(this);
-  if (fixed_capacity_ != 0 && n > fixed_capacity_) map_detail::throw_capacity_exceeded(fixed_capacity_);
+  if (fixed_capacity_ != 0 && n > fixed_capacity_)
+    map_detail::throw_capacity_exceeded(fixed_capacity_);
   const uint8_t nl = map_detail::log2_for(n);
   if (fixed_capacity_ == 0 && nl > min_log2_) min_log2_ = nl;
   if (buckets_.get() == nullptr) {

@@ -82,9 +82,20 @@ class Iterator {
   // iterator -> const_iterator
   template <bool C = kConst, std::enable_if_t<C, int> = 0>
   Iterator(const Iterator<Map, false>& o)  // NOLINT(google-explicit-constructor)
-      : map_(o.map_), arr_(o.arr_), old_(o.old_), b_(o.b_), key_(o.key_), value_(o.value_),
-        cur_(o.cur_), epoch_(o.epoch_), i_(o.i_), phase_(o.phase_), src_(o.src_),
-        direct_(o.direct_), mode_(o.mode_), old_log2_(o.old_log2_) {}
+      : map_(o.map_),
+        arr_(o.arr_),
+        old_(o.old_),
+        b_(o.b_),
+        key_(o.key_),
+        value_(o.value_),
+        cur_(o.cur_),
+        epoch_(o.epoch_),
+        i_(o.i_),
+        phase_(o.phase_),
+        src_(o.src_),
+        direct_(o.direct_),
+        mode_(o.mode_),
+        old_log2_(o.old_log2_) {}
 
   reference operator*() const { return reference(*key_, *value_); }
   pointer operator->() const { return pointer{**this}; }
