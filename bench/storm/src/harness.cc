@@ -38,12 +38,21 @@ MemorySnapshot Harness::snapshot() {
   return {rss_bytes(), peak_rss_bytes(), system_->heap_in_use()};
 }
 
+std::unique_ptr<gcmap::base::LocalHistogram> Harness::pause_snapshot() {
+  if (!pause_histogram_) return nullptr;
+  auto h = std::make_unique<gcmap::base::LocalHistogram>();
+  system_->pause_histogram(*h);
+  return h;
+}
+
 void Harness::begin_phase(int phase, uint64_t now_ns) {
+  hist_start_[phase] = pause_snapshot();
   rec_.phase_start_ns[phase] = now_ns;
   sampler_->set_phase(phase, now_ns);
 }
 
 void Harness::end_phase(int phase, uint64_t now_ns) {
+  hist_end_[phase] = pause_snapshot();
   rec_.phase_end_ns[phase] = now_ns;
   const double secs = static_cast<double>(now_ns - rec_.phase_start_ns[phase]) * 1e-9;
   std::fprintf(stderr, "[storm %6.1fs] %-16s %-7s done in %.2f s, rss %.0f MB, heap %.0f MB\n",
@@ -92,8 +101,30 @@ void Harness::on_boundary() noexcept {
   }
 }
 
+// Per-phase and whole-run pause summaries, from whichever source the system
+// has: events (attributed by start time) or histogram snapshots.
+void Harness::summarize_pauses() {
+  if (pause_histogram_) {
+    rec_.pause_source = "histogram";
+    for (int p = 0; p < kPhaseCount; ++p)
+      if (hist_start_[p] && hist_end_[p])
+        rec_.phase_gc[p] = summarize_between(*hist_start_[p], *hist_end_[p]);
+    if (hist_run_start_ && hist_end_[kVerify])
+      rec_.run_gc = summarize_between(*hist_run_start_, *hist_end_[kVerify]);
+    return;
+  }
+  if (!rec_.pauses.events().empty()) rec_.pause_source = "events";
+  for (int p = 0; p < kPhaseCount; ++p)
+    rec_.phase_gc[p] = rec_.pauses.summarize(rec_.phase_start_ns[p], rec_.phase_end_ns[p]);
+  rec_.run_gc = rec_.pauses.summarize(0, UINT64_MAX);
+}
+
 RunRecord Harness::run() {
   system_->start(opt_);
+  {
+    gcmap::base::LocalHistogram probe;
+    pause_histogram_ = system_->pause_histogram(probe);
+  }
   rec_.options = opt_;
   rec_.system = entry_.name;
   rec_.description = entry_.description;
@@ -104,6 +135,7 @@ RunRecord Harness::run() {
   rec_.t0_ns = gcmap::base::now_ns();
   sampler_ = std::make_unique<Sampler>(*system_, entry_.name, opt_.sample_ms, rec_.t0_ns);
   sampler_->start();
+  hist_run_start_ = pause_snapshot();
 
   for (unsigned t = 0; t < opt_.threads; ++t)
     workers_.push_back(std::make_unique<Worker>(*this, opt_, clock_, t));
@@ -115,6 +147,7 @@ RunRecord Harness::run() {
   for (auto& th : threads) th.join();
 
   rec_.samples = sampler_->stop();
+  summarize_pauses();
   clock_.finish();
   rec_.ns_per_tick = clock_.ns_per_tick();
   rec_.phases = std::make_unique<std::array<PhaseStats, kMeasuredPhases>>();

@@ -6,6 +6,7 @@
 // gathers everything into a RunRecord.
 #pragma once
 
+#include <array>
 #include <barrier>
 #include <cstdint>
 #include <memory>
@@ -40,6 +41,9 @@ class Harness {
   MemorySnapshot snapshot();
   void begin_phase(int phase, uint64_t now_ns);
   void end_phase(int phase, uint64_t now_ns);
+  // A copy of the system's cumulative pause histogram now (histogram systems).
+  std::unique_ptr<gcmap::base::LocalHistogram> pause_snapshot();
+  void summarize_pauses();
 
   const Options& opt_;
   const SystemEntry& entry_;
@@ -49,7 +53,11 @@ class Harness {
   std::unique_ptr<Sampler> sampler_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::barrier<Completion> barrier_;
-  int boundary_ = 0;  // how many boundaries have passed (touched only in on_boundary)
+  int boundary_ = 0;              // how many boundaries have passed (touched only in on_boundary)
+  bool pause_histogram_ = false;  // the system reports pauses as a histogram
+  using HistogramPtr = std::unique_ptr<gcmap::base::LocalHistogram>;
+  std::array<HistogramPtr, kPhaseCount> hist_start_, hist_end_;
+  HistogramPtr hist_run_start_;
 };
 
 }  // namespace storm

@@ -1,10 +1,14 @@
 // GC pause events (start, length) as the systems report them, and their
 // summary per phase: count, p50, p99, max, total. Percentiles come from
 // gcmap's log-linear histogram (relative error under 1%), like op latencies.
+// A runtime that keeps only a histogram of its pauses (gcmap's sched/ does)
+// is summarized per phase from the difference of two snapshots instead.
 #pragma once
 
 #include <cstdint>
 #include <vector>
+
+#include "gcmap/base/histogram.h"
 
 namespace storm {
 
@@ -27,5 +31,12 @@ class PauseLog {
  private:
   std::vector<PauseEvent> events_;
 };
+
+// The pauses recorded between two snapshots of one cumulative histogram.
+// Count and total are exact; percentiles are bucket midpoints (within 0.8%);
+// max is exact when this interval holds the largest pause so far, otherwise
+// the upper bound of its highest bucket (within 1.6%).
+PauseSummary summarize_between(const gcmap::base::LocalHistogram& from,
+                               const gcmap::base::LocalHistogram& to);
 
 }  // namespace storm

@@ -86,9 +86,7 @@ json result_json(const RunRecord& r) {
   const auto& ph = *r.phases;
   const double npt = r.ns_per_tick;
   auto span_ns = [&](int p) { return r.phase_end_ns[p] - r.phase_start_ns[p]; };
-  auto gc_in = [&](int p) {
-    return gc_json(r.pauses.summarize(r.phase_start_ns[p], r.phase_end_ns[p]));
-  };
+  auto gc_in = [&](int p) { return gc_json(r.phase_gc[p]); };
   auto mops = [&](uint64_t ops, uint64_t ns) {
     return ns ? std::round(static_cast<double>(ops) / static_cast<double>(ns) * 1e3 * 1e4) / 1e4
               : 0.0;
@@ -164,6 +162,8 @@ json result_json(const RunRecord& r) {
     spans.push_back(
         {kPhaseNames[p], rel(r.phase_start_ns[p], r.t0_ns), rel(r.phase_end_ns[p], r.t0_ns)});
 
+  json system_info = r.system_info;
+  system_info["pause_source"] = r.pause_source;
   json machine = machine_json();
   const OtherCpu other = other_cpu(r.cpu_start, r.cpu_end);
   machine["other_cpu_s"] = std::round(other.other_cpu_s * 1000) / 1000;
@@ -174,7 +174,7 @@ json result_json(const RunRecord& r) {
       {"schema", "gcmap-storm/1"},
       {"system", r.system},
       {"description", r.description},
-      {"system_info", r.system_info},
+      {"system_info", system_info},
       {"machine", machine},
       {"config",
        {{"n", o.n},
@@ -190,7 +190,7 @@ json result_json(const RunRecord& r) {
         {"quick", o.quick}}},
       {"clock", {{"op_latency", TickClock::source()}, {"ns_per_tick", npt}}},
       {"phases", phases},
-      {"gc", gc_json(r.pauses.summarize(0, UINT64_MAX))},
+      {"gc", gc_json(r.run_gc)},
       {"memory",
        {{"after_load", memory_json(r.after_load)},
         {"after_storm", memory_json(r.after_storm)},

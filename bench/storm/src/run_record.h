@@ -37,7 +37,10 @@ struct RunRecord {
   bool forced_collection = false;
   MemorySnapshot after_load, after_storm, end;
   std::vector<Sample> samples;
-  PauseLog pauses;
+  PauseLog pauses;                                   // events (collect_pauses)
+  std::array<PauseSummary, kPhaseCount> phase_gc{};  // per phase, from events or histograms
+  PauseSummary run_gc;                               // the whole run
+  const char* pause_source = "none";                 // "events", "histogram" or "none"
   VerifyResult work;
   CpuSnapshot cpu_start, cpu_end;  // around LOAD .. VERIFY
 };

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "gcmap/base/histogram.h"
 #include "options.h"
 
 namespace storm {
@@ -56,6 +57,14 @@ class System {
   // length (from the stop request until mutators run again). Called at every
   // phase boundary.
   virtual void collect_pauses(PauseLog&) {}
+
+  // The alternative for a runtime that keeps only a histogram of its pauses
+  // (gcmap: sched::pause_stats().pauses): fill `cumulative` with every pause
+  // so far and return true. The harness snapshots it at each phase boundary
+  // and summarizes the differences (pause_log.h); the pause plot then has no
+  // points for this system. Called where collect_pauses() is, and also on the
+  // main thread (not attached) once after start() and at the run's start.
+  virtual bool pause_histogram(gcmap::base::LocalHistogram& /*cumulative*/) { return false; }
 
   // Bytes of heap in use now (the system's own measure; say which in info()).
   virtual uint64_t heap_in_use() = 0;
