@@ -35,6 +35,7 @@
 #include "gcmap/base/clock.h"
 #include "gcmap/gc/runtime.h"
 #include "gcmap/sched/background.h"
+#include "gcmap/sched/blocking.h"
 #include "gcmap/sched/config.h"
 #include "gcmap/sched/mutator.h"
 #include "gcmap/sched/stw.h"
@@ -263,6 +264,33 @@ bool try_terminate_locked(RuntimeState& r, bool unbounded) {
 void pause_background_marking(bool paused) {
   g_background_paused.store(paused, std::memory_order_relaxed);
   if (!paused) sched::wake_background(g_mark_job);
+}
+
+unsigned concurrent_cycle_and_wait(bool fresh) {
+  RuntimeState& r = rt();
+  unsigned windows = 0;
+  // A mark already running started before the call: with `fresh`, let it
+  // end first, then run one that starts now.
+  for (bool started = false;;) {
+    {
+      std::unique_lock<std::mutex> lock(r.cycle_mu, std::defer_lock);
+      lock_cycle(r, lock);
+      if (!concurrent_mark_running()) {
+        if (started) return windows;
+        start_concurrent_locked(r);
+        started = true;
+      } else if (started || !fresh) {
+        started = true;
+        ++windows;
+        if (try_terminate_locked(r, false)) return windows;
+      } else {
+        try_terminate_locked(r, false);  // the old mark; retry until it ends
+      }
+    }
+    // Let the background mark between termination attempts.
+    sched::BlockingRegion waiting;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
 }
 
 void request_cycle() {

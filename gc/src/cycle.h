@@ -64,6 +64,12 @@ bool try_terminate_locked(RuntimeState& r, bool unbounded);
 // Tests: keep the background mark job from working.
 void pause_background_marking(bool paused);
 
+// Run a concurrent cycle to its end on the calling thread, sleeping between
+// termination attempts. fresh: a mark already in progress is finished first
+// and a new one started (collect_concurrent); otherwise joining the one in
+// progress will do. Returns the termination windows it tried.
+unsigned concurrent_cycle_and_wait(bool fresh);
+
 // The controller thread that runs concurrent cycles.
 void start_controller();
 // A mutator saw heap_live reach the trigger.

@@ -235,6 +235,12 @@ void collect() {
   alloc::Heap::get().finish_sweep();
 }
 
+void collect_concurrent() {
+  rt();
+  gc::detail::concurrent_cycle_and_wait(true);
+  alloc::Heap::get().finish_sweep();
+}
+
 namespace testing {
 
 void collect_precise() {
@@ -250,21 +256,7 @@ void set_after_mark_hook(std::function<void()> hook) {
 }
 
 unsigned concurrent_cycle() {
-  RuntimeState& r = rt();
-  unsigned windows = 0;
-  {
-    std::unique_lock<std::mutex> lock(r.cycle_mu, std::defer_lock);
-    gc::detail::lock_cycle(r, lock);
-    if (!gc::detail::concurrent_mark_running()) gc::detail::start_concurrent_locked(r);
-  }
-  for (;;) {
-    std::this_thread::yield();
-    std::unique_lock<std::mutex> lock(r.cycle_mu, std::defer_lock);
-    gc::detail::lock_cycle(r, lock);
-    if (!gc::detail::concurrent_mark_running()) return windows;
-    ++windows;
-    if (gc::detail::try_terminate_locked(r, false)) return windows;
-  }
+  return gc::detail::concurrent_cycle_and_wait(false);
 }
 
 void start_concurrent_mark() {

@@ -94,6 +94,32 @@ TEST_F(Liveness, UnreachableCyclesAreFreedOnce) {
   for (size_t i = 0; i < 300; ++i) EXPECT_EQ(reg.count(i), 1) << i;
 }
 
+GCMAP_NOINLINE void make_unreachable_ring(Registry* reg, size_t first, size_t n) {
+  Tracked* head = make_tracked(reg, first);
+  Tracked* t = head;
+  for (size_t i = 1; i < n; ++i) {
+    t->a = make_tracked(reg, first + i);
+    t = t->a;
+  }
+  t->a = head;
+}
+
+TEST_F(Liveness, CollectConcurrentFreesWhatWasUnreachableAndKeepsTheRest) {
+  ThreadScope attach;
+  Registry& reg = registry(200);
+  Root<Tracked> keep(make_tracked(&reg, 0));
+  keep->a = make_tracked(&reg, 1);
+  make_unreachable_ring(&reg, 100, 100);
+  clobber_stack();
+  uint64_t cycles = stats().cycles;
+  collect_concurrent();
+  EXPECT_GT(stats().cycles, cycles);
+  EXPECT_EQ(reg.count(0), 0);
+  EXPECT_EQ(reg.count(1), 0);
+  EXPECT_EQ(keep->a->magic, kAliveMagic);
+  for (size_t i = 100; i < 200; ++i) EXPECT_EQ(reg.count(i), 1) << i;
+}
+
 TEST_F(Liveness, ConservativeStackOfTheCollectingThreadKeepsObjectsAlive) {
   ThreadScope attach;
   Registry& reg = registry(2);

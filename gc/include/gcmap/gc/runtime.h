@@ -42,6 +42,12 @@ const Config& current_config();
 // returns, every object unreachable when it started has been destroyed.
 void collect();
 
+// The same guarantee without a long pause, as Go's runtime.GC(): the caller
+// waits while a concurrent cycle runs (finishing the one in progress first,
+// then a fresh one) and the sweep after it; other threads keep running and
+// every pause stays within GCMAP_MAX_PAUSE.
+void collect_concurrent();
+
 // GOGC: heap growth percent before the next cycle; < 0 turns automatic
 // cycles off (unless a memory limit is set). Returns the previous value.
 int set_gc_percent(int percent);
