@@ -161,8 +161,9 @@ TEST_F(Lifecycle, AConstructorThatThrowsLeavesTheMapAsItWas) {
   EXPECT_EQ(Throws::live, 0);
 }
 
-// A value that may hold GC pointers is published before it is built (so a
-// collection inside its constructor traces what is built so far).
+// A value that may hold GC pointers is built on the inserting thread's
+// stack, then moved into its slot: a collection inside its constructor
+// keeps what it has built so far.
 struct TwoNodes {
   TwoNodes(Registry* r, size_t id, bool fail) : a(make<Node>(r, id)) {
     gcmap::collect();  // a collection in the middle of an insertion

@@ -25,8 +25,9 @@
 // (concurrent marking): it reads every tophash byte with an atomic acquire
 // load, and the mutator publishes a slot with a release store, so a slot is
 // visited only once its key and value exist (see construct_slot in
-// hashmap.h for the order), and a destroyed K or V that may hold GC pointers
-// is zeroed with atomic stores.
+// hashmap_impl.h), and a destroyed K or V that may hold GC pointers is
+// zeroed with atomic stores (a marker that read the slot just before the
+// erase reads null rather than a stale pointer).
 //
 // Destruction. When K or V has a non-trivial destructor, an array or block
 // has one too, run by the sweeper once the object is unreachable: it

@@ -118,14 +118,13 @@ void GCMAP_HASHMAP::evacuate(size_t oldbucket, Slot* track) noexcept {
         // see what it references even if the new slot was scanned already.
         gc::drop_barrier(*v);
         if (!keep_keys) gc::drop_barrier(*k);
-        if constexpr (kPublishFirst) nb->set_top(ni, top);
         if (keep_keys) {
           ::new (nb->key_storage(ni)) K(*k);
         } else {
           ::new (nb->key_storage(ni)) K(std::move(*k));
         }
         ::new (nb->value_storage(ni)) V(std::move(*v));
-        if constexpr (!kPublishFirst) nb->set_top(ni, top);
+        nb->set_top(ni, top);  // publish once built
         if (track != nullptr && track->b == b && track->i == i) {
           *track = Slot{nb, to->head, ni, false};
         }

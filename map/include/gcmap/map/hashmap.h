@@ -426,7 +426,7 @@ class HashMap {
   using Array = map_detail::BucketArray<K, V, kScan>;
   using Slot = map_detail::Slot<Bucket>;
   using GrowMode = map_detail::GrowMode;
-  static constexpr bool kPublishFirst = Bucket::kTraceKey || Bucket::kTraceValue;
+  static constexpr bool kTraced = Bucket::kTraceKey || Bucket::kTraceValue;
   static constexpr bool kTrivialEntries =
       std::is_trivially_destructible_v<K> && std::is_trivially_destructible_v<V>;
 

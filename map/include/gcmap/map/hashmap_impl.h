@@ -64,33 +64,32 @@ std::pair<typename GCMAP_HASHMAP::Slot, bool> GCMAP_HASHMAP::insert_slot(const Q
   return {Slot{b, head, i, false}, true};
 }
 
-// Build key and value in an empty slot and publish it. When K or V may hold
-// GC pointers the slot is published first (its bytes are zero: fresh memory,
-// or zeroed when its last entry was destroyed), so a collection triggered by
-// an allocation inside a constructor traces what is built so far; otherwise
-// it is published once both exist. If a constructor throws, the slot is
-// empty again.
+// Build key and value in an empty slot, then publish it (a release store
+// of its tophash: a concurrent marker reads the slot only after that).
+// When K or V may hold GC pointers they are first built on this thread's
+// stack, where the conservative scan sees them, and then moved into the
+// slot: a constructor that allocates several GC objects keeps the first ones
+// alive across a collection that the later ones trigger. If a constructor
+// throws, nothing was published.
 GCMAP_HASHMAP_TEMPLATE
 template <class CK, class CV>
 void GCMAP_HASHMAP::construct_slot(Bucket* b, unsigned i, uint8_t top, CK& ck, CV& cv) {
-  const uint8_t prev = b->top(i);
-  if constexpr (kPublishFirst) {
-    b->set_top(i, top);
+  if constexpr (kTraced) {
+    alignas(K) unsigned char key_tmp[sizeof(K)];
+    alignas(V) unsigned char value_tmp[sizeof(V)];
+    ck(key_tmp);
+    K* k = std::launder(reinterpret_cast<K*>(key_tmp));
     try {
-      ck(b->key_storage(i));
+      cv(value_tmp);
     } catch (...) {
-      map_detail::atomic_zero(b->key_storage(i), sizeof(K));
-      b->set_top(i, prev);
+      std::destroy_at(k);
       throw;
     }
-    try {
-      cv(b->value_storage(i));
-    } catch (...) {
-      b->set_top(i, prev);
-      b->drop_key(i);
-      map_detail::atomic_zero(b->value_storage(i), sizeof(V));
-      throw;
-    }
+    V* v = std::launder(reinterpret_cast<V*>(value_tmp));
+    ::new (b->key_storage(i)) K(std::move(*k));
+    ::new (b->value_storage(i)) V(std::move(*v));
+    std::destroy_at(k);
+    std::destroy_at(v);
   } else {
     ck(b->key_storage(i));
     try {
@@ -99,8 +98,8 @@ void GCMAP_HASHMAP::construct_slot(Bucket* b, unsigned i, uint8_t top, CK& ck, C
       b->destroy_key(i);
       throw;
     }
-    b->set_top(i, top);
   }
+  b->set_top(i, top);
 }
 
 // Go's mapdelete: destroy the entry, mark the slot emptyOne, and turn the
