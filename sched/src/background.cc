@@ -123,7 +123,9 @@ void coordinate(uint64_t epoch) {
         e->busy[lane] = 1;
         ++e->in_flight;
         std::shared_ptr<Entry> entry = e;
-        detail::worker_arena().enqueue([entry, lane] { run_slice_task(entry, lane); });
+        detail::tbb_edge();
+        detail::worker_arena().enqueue(
+            detail::EdgedTask{[entry, lane] { run_slice_task(entry, lane); }});
       }
     }
     if (wake == UINT64_MAX) {

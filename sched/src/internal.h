@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include <oneapi/tbb/task_arena.h>
@@ -138,6 +139,38 @@ class RunningScope {
  private:
   bool ok_ = false;
   Mutator* activated_ = nullptr;
+};
+
+}  // namespace gcmap::sched::detail
+
+namespace gcmap::sched::detail {
+
+// ---- Happens-before edges through TBB (workers.cc) ----
+// Debian's libtbb is not built with ThreadSanitizer, so a hand-off through
+// its queues, and its reuse of a finished task's memory for the next task, is
+// invisible to it. Every hand-off point calls tbb_edge(): the thread that
+// spawns or enqueues (before), the task as it starts, the task object as it
+// is destroyed (TBB frees its memory back to the spawning thread's pool right
+// after), and the waiter once the tasks are done. All are read-modify-writes
+// of one word, so each call synchronizes with every earlier one.
+void tbb_edge();
+
+// A TBB task body with those edges: as it starts, and once it is destroyed
+// (from a base class, so after its captures are gone too).
+struct TbbEdgeOnDestroy {
+  ~TbbEdgeOnDestroy() { tbb_edge(); }
+};
+template <class F>
+class EdgedTask : TbbEdgeOnDestroy {
+ public:
+  explicit EdgedTask(F body) : body_(std::move(body)) {}
+  void operator()() const {
+    tbb_edge();
+    body_();
+  }
+
+ private:
+  F body_;
 };
 
 }  // namespace gcmap::sched::detail

@@ -3,10 +3,9 @@
 // each TBB worker that joins it as an idle kWorker mutator.
 //
 // Debian's libtbb is not built with ThreadSanitizer, so the hand-off of work
-// through TBB's queues is invisible to it: run_on_workers publishes its
-// shared state with a release store before spawning, each participant starts
-// with an acquire load of it, and the caller acquires every participant's
-// release when they are done.
+// through TBB's queues is invisible to it: run_on_workers marks each hand-off
+// with tbb_edge() (internal.h), before spawning, as each task starts and is
+// destroyed, and after the wait.
 #include "gcmap/sched/workers.h"
 
 #include <oneapi/tbb/task_arena.h>
@@ -59,6 +58,11 @@ tbb::task_arena& worker_arena() {
   return workers().arena;
 }
 
+void tbb_edge() {
+  static std::atomic<uint64_t> edge{0};
+  edge.fetch_add(1, std::memory_order_acq_rel);
+}
+
 RunningScope::RunningScope(bool may_wait) {
   ThreadFlags& t = t_flags;
   Mutator* m = t.self;
@@ -92,12 +96,9 @@ void run_on_workers(unsigned k, const std::function<void(unsigned index)>& fn) {
     unsigned k;
     bool in_stop;  // the stopper's work: participants are exempt from safepoints
     std::atomic<unsigned> next_index{0};
-    std::atomic<unsigned> published{0};
-    std::atomic<unsigned> finished{0};
   } shared{&fn, k, caller.stop != nullptr || caller.stop_work > 0};
 
   auto participate = [&shared](bool is_caller) {
-    (void)shared.published.load(std::memory_order_acquire);
     detail::ThreadFlags& t = detail::t_flags;
     if (shared.in_stop) {
       ++t.stop_work;
@@ -113,19 +114,21 @@ void run_on_workers(unsigned k, const std::function<void(unsigned index)>& fn) {
         if (index < shared.k) (*shared.fn)(index);
       }
     }
-    shared.finished.fetch_add(1, std::memory_order_release);
   };
 
-  shared.published.store(1, std::memory_order_release);
   w.arena.execute([&] {
     tbb::this_task_arena::isolate([&] {
       tbb::task_group group;
-      for (unsigned i = 1; i < k; ++i) group.run([&participate] { participate(false); });
+      auto helper = [&participate] { participate(false); };
+      for (unsigned i = 1; i < k; ++i) {
+        detail::tbb_edge();
+        group.run(detail::EdgedTask{helper});
+      }
       participate(true);
       group.wait();
     });
   });
-  (void)shared.finished.load(std::memory_order_acquire);
+  detail::tbb_edge();
 }
 
 void parallel_for(size_t n, const std::function<void(size_t)>& fn) {

@@ -27,18 +27,19 @@ TEST(SchedWorldStop, EightSpinningMutatorsMakeNoProgressInsideAThousandStops) {
   int progressed = 0;  // stops inside which some mutator moved
   int not_stopped = 0;
   for (int i = 0; i < kStops; ++i) {
-    std::vector<uint64_t> outside = spinners.snapshot();
+    std::vector<uint64_t> frozen;
     {
       WorldStop stop("test");
       if (!world_stopped()) ++not_stopped;
-      std::vector<uint64_t> before = spinners.snapshot();
+      frozen = spinners.snapshot();
       busy_wait_ns(20'000);
-      if (spinners.snapshot() != before) ++progressed;
+      if (spinners.snapshot() != frozen) ++progressed;
     }
     EXPECT_FALSE(world_stopped());
-    // Every 50th stop, and after the last: everybody runs again.
+    // Every 50th stop, and after the last: everybody runs again (the counters
+    // move past the values they had inside the stop).
     if (i % 50 == 49) {
-      ASSERT_TRUE(spinners.all_move_after(outside)) << "stop " << i;
+      ASSERT_TRUE(spinners.all_move_after(frozen)) << "stop " << i;
     }
   }
   EXPECT_EQ(progressed, 0);
