@@ -127,6 +127,7 @@ void run_on_workers(unsigned k, const std::function<void(unsigned index)>& fn) {
       participate(true);
       group.wait();
     });
+    detail::tbb_edge();  // execute may have run this on a worker (no free slot)
   });
   detail::tbb_edge();
 }
