@@ -165,27 +165,27 @@ void wait_until_stopped(Mutator& m, const WorldStop& stop, bool* warned) {
         s |= kStopperWaiting;
       }
       futex_wait(&state, s, kStopperNapNs);
-      if constexpr (base::kAssertsEnabled) {
-        uint64_t waited = base::now_ns() - stop.request_ns();
-        if (!*warned && waited > kSlowSafepointNs && running()) {
-          *warned = true;
-          fprintf(stderr,
-                  "gcmap: warning: stop-the-world '%s' has waited %.3f s for thread %d "
-                  "(mutator %" PRIu64 ") to reach a safepoint\n",
-                  stop.reason(), static_cast<double>(waited) * 1e-9, m.tid(), m.id());
-        }
+      // In every build: a thread that blocks while attached, outside a
+      // gcmap::BlockingRegion, hangs every stop, and this is the only sign.
+      uint64_t waited = base::now_ns() - stop.request_ns();
+      if (!*warned && waited > kSlowSafepointNs && running()) {
+        *warned = true;
+        fprintf(stderr,
+                "gcmap: warning: stop-the-world '%s' has waited %.3f s for thread %d "
+                "(mutator %" PRIu64
+                ") to reach a safepoint; an attached thread that blocks (join, sleep, "
+                "a lock, I/O) must do it inside a gcmap::BlockingRegion\n",
+                stop.reason(), static_cast<double>(waited) * 1e-9, m.tid(), m.id());
       }
     }
   }
-  if constexpr (base::kAssertsEnabled) {
-    uint64_t waited = base::now_ns() - stop.request_ns();
-    if (!*warned && waited > kSlowSafepointNs) {
-      *warned = true;
-      fprintf(stderr,
-              "gcmap: warning: stop-the-world '%s': thread %d (mutator %" PRIu64
-              ") took %.3f s to reach a safepoint\n",
-              stop.reason(), m.tid(), m.id(), static_cast<double>(waited) * 1e-9);
-    }
+  uint64_t waited = base::now_ns() - stop.request_ns();
+  if (!*warned && waited > kSlowSafepointNs) {
+    *warned = true;
+    fprintf(stderr,
+            "gcmap: warning: stop-the-world '%s': thread %d (mutator %" PRIu64
+            ") took %.3f s to reach a safepoint\n",
+            stop.reason(), m.tid(), m.id(), static_cast<double>(waited) * 1e-9);
   }
 }
 
