@@ -187,6 +187,7 @@ Config Config::from_env() {
   read_env("GCMAP_GC_TORTURE", config::parse_count, &c.torture_every);
   read_env("GCMAP_GC_CONCURRENT", config::parse_bool, &c.concurrent);
   read_env("GCMAP_GC_CPU", config::parse_fraction, &c.mark_cpu);
+  read_env("GCMAP_DEFERRED_STALENESS", config::parse_duration_ns, &c.deferred_staleness_ns);
   return c;
 }
 

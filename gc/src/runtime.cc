@@ -322,6 +322,14 @@ uint64_t set_memory_limit(uint64_t bytes) {
   return old;
 }
 
+double heap_pressure() {
+  RuntimeState& r = rt();
+  uint64_t goal = r.goal.load(std::memory_order_relaxed);
+  if (goal == gc::detail::kNoGoal || goal == 0) return 0;
+  uint64_t live = alloc::Heap::get().counters().heap_live.load(std::memory_order_relaxed);
+  return static_cast<double>(live) / static_cast<double>(goal);
+}
+
 namespace {
 PauseSummary summarize(const base::Histogram& h) {
   PauseSummary s;

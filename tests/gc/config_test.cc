@@ -74,6 +74,9 @@ TEST(Config, FromEnvReadsEveryVariable) {
   setenv("GCMAP_GCTRACE", "1", 1);
   setenv("GCMAP_VERIFY", "1", 1);
   setenv("GCMAP_GC_TORTURE", "100", 1);
+  setenv("GCMAP_GC_CONCURRENT", "0", 1);
+  setenv("GCMAP_GC_CPU", "0.5", 1);
+  setenv("GCMAP_DEFERRED_STALENESS", "2ms", 1);
   Config c = Config::from_env();
   EXPECT_EQ(c.gc_percent, 50);
   EXPECT_EQ(c.memory_limit, 1ull << 30);
@@ -82,14 +85,31 @@ TEST(Config, FromEnvReadsEveryVariable) {
   EXPECT_TRUE(c.gctrace);
   EXPECT_TRUE(c.verify);
   EXPECT_EQ(c.torture_every, 100u);
+  EXPECT_FALSE(c.concurrent);
+  EXPECT_EQ(c.mark_cpu, 0.5);
+  EXPECT_EQ(c.deferred_staleness_ns, 2000000u);
   for (const char* v : {"GCMAP_GOGC", "GCMAP_MEMORY_LIMIT", "GCMAP_MAX_PAUSE", "GCMAP_GC_WORKERS",
-                        "GCMAP_GCTRACE", "GCMAP_VERIFY", "GCMAP_GC_TORTURE"}) {
+                        "GCMAP_GCTRACE", "GCMAP_VERIFY", "GCMAP_GC_TORTURE", "GCMAP_GC_CONCURRENT",
+                        "GCMAP_GC_CPU", "GCMAP_DEFERRED_STALENESS"}) {
     unsetenv(v);
   }
   Config d = Config::from_env();
   EXPECT_EQ(d.gc_percent, 100);
   EXPECT_EQ(d.memory_limit, 0u);
   EXPECT_EQ(d.max_pause_ns, 500000u);
+  EXPECT_TRUE(d.concurrent);
+  EXPECT_EQ(d.mark_cpu, 0.0);
+  EXPECT_EQ(d.deferred_staleness_ns, 10000000u);
+}
+
+TEST(Config, CpuFraction) {
+  std::string e;
+  EXPECT_EQ(parse_fraction("0.25", &e), 0.25);
+  EXPECT_EQ(parse_fraction("1", &e), 1.0);
+  for (const char* bad : {"0", "1.5", "-0.1", "half", "25%"}) {
+    EXPECT_FALSE(parse_fraction(bad, &e)) << bad;
+    EXPECT_NE(e.find("(0, 1]"), std::string::npos);
+  }
 }
 
 void from_env_with(const char* var, const char* value) {

@@ -54,6 +54,11 @@ int set_gc_percent(int percent);
 // Soft memory limit in bytes (0: none). Returns the previous value.
 uint64_t set_memory_limit(uint64_t bytes);
 
+// heap_live / heap goal, a cheap read for schedulers (0 with no goal):
+// above 1 the heap has passed the point where the next cycle should have
+// ended.
+double heap_pressure();
+
 struct PauseSummary {
   uint64_t count = 0;
   uint64_t p50_ns = 0;
