@@ -2,11 +2,12 @@
 // blocks, all of them objects in the GC heap, and how the collector traces
 // and the sweeper destroys them. See map/README.md for the whole picture.
 //
-// A bucket is Go's bmap: 8 tophash bytes, then 8 keys, then 8 values (keys
-// and values packed separately so that a uint64_t -> uint8_t map has no
-// padding between pairs), then the pointer to the next overflow bucket of
-// its chain. Keys and values are always stored inline (Go moves those over
-// 128 bytes out of line; we do not: a bucket of big values is simply big).
+// A bucket is Go's bmap: 8 tophash bytes, then 8 keys and 8 values, then
+// the pointer to the next overflow bucket of its chain. Go packs the keys,
+// then the values (no padding for a uint64_t -> uint8_t map); we do that
+// when pairs would need padding and store key/value pairs otherwise (see
+// kInterleaved). Keys and values are always stored inline (Go moves those
+// over 128 bytes out of line; we do not: a bucket of big values is big).
 //
 // A BucketArray holds 2^B buckets and, for B >= 4, 2^(B-4) spare buckets
 // that the first overflows use (Go's preallocated overflow buckets). Further
@@ -112,24 +113,58 @@ inline void atomic_zero(void* p, size_t n) {
   }
 }
 
+// How a bucket lays out its keys and values. Go packs 8 keys, then 8
+// values, so that a map[int64]int8 wastes no padding. When a key and a
+// value sit side by side without padding (both sizes are multiples of the
+// other's alignment: uint64_t -> uint64_t, std::string -> Ptr<T>, ...), we
+// store them as pairs instead, so that a lookup that hits reads the key and
+// its value from one cache line rather than two.
+template <class K, class V>
+inline constexpr bool kInterleaved = sizeof(K) % alignof(V) == 0 && sizeof(V) % alignof(K) == 0;
+
+template <class K, class V, bool = kInterleaved<K, V>>
+struct SlotData;
+
+template <class K, class V>
+struct SlotData<K, V, true> {
+  static constexpr size_t kStride = sizeof(K) + sizeof(V);
+  alignas(alignof(K) > alignof(V) ? alignof(K)
+                                  : alignof(V)) unsigned char bytes[kBucketCnt * kStride];
+  void* key_storage(unsigned i) { return bytes + i * kStride; }
+  void* value_storage(unsigned i) { return bytes + i * kStride + sizeof(K); }
+  const void* key_storage(unsigned i) const { return bytes + i * kStride; }
+  const void* value_storage(unsigned i) const { return bytes + i * kStride + sizeof(K); }
+};
+
+template <class K, class V>
+struct SlotData<K, V, false> {
+  alignas(K) unsigned char key_bytes[kBucketCnt * sizeof(K)];
+  alignas(V) unsigned char value_bytes[kBucketCnt * sizeof(V)];
+  void* key_storage(unsigned i) { return key_bytes + i * sizeof(K); }
+  void* value_storage(unsigned i) { return value_bytes + i * sizeof(V); }
+  const void* key_storage(unsigned i) const { return key_bytes + i * sizeof(K); }
+  const void* value_storage(unsigned i) const { return value_bytes + i * sizeof(V); }
+};
+
 template <class K, class V>
 struct Bucket {
   static constexpr bool kTraceKey = may_hold_gc_pointers<K>;
   static constexpr bool kTraceValue = may_hold_gc_pointers<V>;
 
   uint8_t tophash[kBucketCnt];
-  alignas(K) unsigned char key_bytes[kBucketCnt * sizeof(K)];
-  alignas(V) unsigned char value_bytes[kBucketCnt * sizeof(V)];
+  SlotData<K, V> slots;
   Bucket* overflow;
 
-  K* key(unsigned i) { return std::launder(reinterpret_cast<K*>(key_bytes) + i); }
-  const K* key(unsigned i) const { return std::launder(reinterpret_cast<const K*>(key_bytes) + i); }
-  V* value(unsigned i) { return std::launder(reinterpret_cast<V*>(value_bytes) + i); }
-  const V* value(unsigned i) const {
-    return std::launder(reinterpret_cast<const V*>(value_bytes) + i);
+  K* key(unsigned i) { return std::launder(static_cast<K*>(slots.key_storage(i))); }
+  const K* key(unsigned i) const {
+    return std::launder(static_cast<const K*>(slots.key_storage(i)));
   }
-  void* key_storage(unsigned i) { return key_bytes + i * sizeof(K); }
-  void* value_storage(unsigned i) { return value_bytes + i * sizeof(V); }
+  V* value(unsigned i) { return std::launder(static_cast<V*>(slots.value_storage(i))); }
+  const V* value(unsigned i) const {
+    return std::launder(static_cast<const V*>(slots.value_storage(i)));
+  }
+  void* key_storage(unsigned i) { return slots.key_storage(i); }
+  void* value_storage(unsigned i) { return slots.value_storage(i); }
 
   // Only the owning mutator writes tophash bytes, so its own plain reads are
   // race-free; stores are atomic because a marker may read them.
@@ -190,6 +225,18 @@ struct Bucket {
     }
   }
 };
+
+// Ask for the cache lines of a bucket past its first (where the tophash
+// bytes are) while the first is being loaded: a lookup that hits then waits
+// for one miss instead of two in a row (tophash, then the slot). Buckets of
+// up to four lines; a bigger one gets its second line only.
+template <class B>
+GCMAP_ALWAYS_INLINE void prefetch_bucket(const B* b) {
+  const char* p = reinterpret_cast<const char*>(b);
+  __builtin_prefetch(p + 64);
+  if constexpr (sizeof(B) > 128 && sizeof(B) <= 256) __builtin_prefetch(p + 128);
+  if constexpr (sizeof(B) > 192 && sizeof(B) <= 256) __builtin_prefetch(p + 192);
+}
 
 // Whether a bucket (the first of an old chain) has been evacuated.
 template <class B>

@@ -65,6 +65,10 @@ void GCMAP_HASHMAP::evacuate(size_t oldbucket, Slot* track) noexcept {
     // Destination cursors for X and Y (a doubling, same size or halving);
     // reserve() may grow by more than one step and scans from the head.
     const bool two_way = log2_ <= old_log2_ + 1;
+    // A doubling or same-size grow fills each new bucket from one old chain
+    // only, and nothing is inserted there before that chain is evacuated:
+    // the destinations are empty and fill in order (Go's evacDst).
+    const bool fill_in_order = two_way && log2_ >= old_log2_;
     struct Dst {
       Bucket* b = nullptr;
       Bucket* head = nullptr;
@@ -94,26 +98,34 @@ void GCMAP_HASHMAP::evacuate(size_t oldbucket, Slot* track) noexcept {
         } else {
           tmp.b = tmp.head = fresh->bucket(d);
         }
-        // The first empty slot at or after the cursor (a chain may already
-        // hold entries: a shrink merges two old chains).
-        for (;;) {
-          if (to->i < kBucketCnt) {
-            uint64_t em = match_empty(to->b->top_word()) & (~uint64_t{0} << (8 * to->i));
-            if (em != 0) {
-              to->i = first_slot(em);
-              break;
-            }
-          }
-          if (to->b->overflow == nullptr) {
+        if (fill_in_order) {
+          if (to->i == kBucketCnt) {
             to->b = fresh->new_overflow(to->b);  // may collect
-          } else {
-            to->b = to->b->overflow;
+            to->i = 0;
           }
-          to->i = 0;
+          GCMAP_ASSERT(to->b->top(to->i) == kEmptyRest, "evacuate: destination not empty");
+        } else {
+          // The first empty slot at or after the cursor (a chain may already
+          // hold entries: a shrink merges two old chains).
+          for (;;) {
+            if (to->i < kBucketCnt) {
+              uint64_t em = match_empty(to->b->top_word()) & (~uint64_t{0} << (8 * to->i));
+              if (em != 0) {
+                to->i = first_slot(em);
+                break;
+              }
+            }
+            if (to->b->overflow == nullptr) {
+              to->b = fresh->new_overflow(to->b);  // may collect
+            } else {
+              to->b = to->b->overflow;
+            }
+            to->i = 0;
+          }
+          new_tombstones -= to->b->top(to->i) == kEmptyOne;
         }
         Bucket* nb = to->b;
         const unsigned ni = to->i;
-        new_tombstones -= nb->top(ni) == kEmptyOne;
         // Shade the old copy before it is moved from: a concurrent mark must
         // see what it references even if the new slot was scanned already.
         gc::drop_barrier(*v);

@@ -45,11 +45,13 @@ GCMAP_ALWAYS_INLINE uint64_t mum(uint64_t a, uint64_t b) {
 inline constexpr uint64_t kMul0 = 0xa0761d6478bd642fULL;  // wyhash's primes
 inline constexpr uint64_t kMul1 = 0xe7037ed1a0b428dbULL;
 
-// The integer hash: two multiply-folds, so that keys that differ only in
-// high bits (pointers, shifted ids) still spread over the low (bucket) bits
-// and keys that differ only in low bits still change the top (tophash) byte.
+// The integer hash: one multiply-fold of (key ^ seed), as absl::Hash does
+// for integers. The 128-bit product's high half depends on every input
+// bit, and folding it into the low half spreads keys that differ only in
+// high bits (pointers, shifted ids) over the low (bucket) bits as well as
+// the top (tophash) byte.
 GCMAP_ALWAYS_INLINE uint64_t mix64(uint64_t x, uint64_t seed) {
-  return mum(mum(x ^ seed, kMul0) ^ seed, kMul1);
+  return mum(x ^ seed, kMul0);
 }
 
 // XXH3_64bits_withSeed over [data, data + len). Out of line (map.cc) so that

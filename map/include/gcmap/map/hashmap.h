@@ -242,7 +242,7 @@ class HashMap {
     check_no_writer();
     uint64_t h = hash_of(key);
     Slot s = find_slot(key, h);
-    return s ? make_iterator<false>(s, h) : end();
+    return s ? make_iterator<false>(s) : end();
   }
   template <class Q = K>
   const_iterator find(const key_arg<Q>& key) const {
@@ -250,7 +250,7 @@ class HashMap {
     check_no_writer();
     uint64_t h = hash_of(key);
     Slot s = find_slot(key, h);
-    return s ? make_iterator<true>(s, h) : cend();
+    return s ? make_iterator<true>(s) : cend();
   }
   template <class Q = K>
   bool contains(const key_arg<Q>& key) const {
@@ -420,6 +420,8 @@ class HashMap {
   template <class, bool>
   friend class map_detail::Iterator;
   template <class>
+  friend struct map_detail::Walk;
+  template <class>
   friend struct map_detail::TestPeer;
 
   using Bucket = map_detail::Bucket<K, V>;
@@ -493,6 +495,7 @@ class HashMap {
       }
     }
     Bucket* head = b;
+    map_detail::prefetch_bucket(b);
     const uint8_t top = map_detail::tophash_of(hash);
     do {
       uint64_t w = b->top_word();
@@ -507,8 +510,19 @@ class HashMap {
     return {};
   }
 
+  // An iterator designating slot s; its walk state is computed if it is
+  // ever incremented (Iterator::materialize).
   template <bool kConst>
-  map_detail::Iterator<HashMap, kConst> make_iterator(const Slot& s, uint64_t hash) const;
+  GCMAP_ALWAYS_INLINE map_detail::Iterator<HashMap, kConst> make_iterator(const Slot& s) const {
+    map_detail::Iterator<HashMap, kConst> it;
+    it.map_ = this;
+    it.key_ = s.b->key(s.i);
+    it.value_ = s.b->value(s.i);
+    it.lazy_ = true;
+    return it;
+  }
+  // The state a walk from bucket 0 has on reaching slot s (found for hash).
+  GCMAP_NOINLINE void position_at(map_detail::Walk<HashMap>& w, const Slot& s, uint64_t hash) const;
   template <bool kConst>
   map_detail::Iterator<HashMap, kConst> begin_impl() const;
 
@@ -517,7 +531,7 @@ class HashMap {
     sched::safepoint_poll();
     uint64_t h = hash_of(key);
     auto [s, inserted] = insert_slot(key, h, ck, cv);
-    return {make_iterator<false>(s, h), inserted};
+    return {make_iterator<false>(s), inserted};
   }
   template <class Q, class CK, class M>
   std::pair<iterator, bool> assign_impl(const Q& key, CK&& ck, M&& obj) {
@@ -530,7 +544,7 @@ class HashMap {
       gc::drop_barrier(*v);
       *v = std::forward<M>(obj);
     }
-    return {make_iterator<false>(s, h), inserted};
+    return {make_iterator<false>(s), inserted};
   }
 
   template <class Q, class CK, class CV>

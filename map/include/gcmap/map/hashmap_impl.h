@@ -164,19 +164,11 @@ GCMAP_HASHMAP_TEMPLATE
 typename GCMAP_HASHMAP::iterator GCMAP_HASHMAP::erase(const_iterator pos) {
   iterator next;
   next.map_ = pos.map_;
-  next.arr_ = pos.arr_;
-  next.old_ = pos.old_;
-  next.b_ = pos.b_;
   next.key_ = pos.key_;
   next.value_ = const_cast<V*>(pos.value_);
-  next.cur_ = pos.cur_;
-  next.epoch_ = pos.epoch_;
-  next.i_ = pos.i_;
-  next.phase_ = pos.phase_;
-  next.src_ = pos.src_;
-  next.direct_ = pos.direct_;
-  next.mode_ = pos.mode_;
-  next.old_log2_ = pos.old_log2_;
+  next.lazy_ = pos.lazy_;
+  std::memcpy(static_cast<void*>(&next.w_), static_cast<const void*>(&pos.w_), sizeof next.w_);
+  if (next.lazy_) next.materialize();  // while the map is as it was
   // From here on this is an iteration: evacuations keep keys for it.
   note_iterator();
   const K& key = *pos.key_;
@@ -255,64 +247,58 @@ void GCMAP_HASHMAP::reserve(size_t n) {
 GCMAP_HASHMAP_TEMPLATE
 template <bool kConst>
 map_detail::Iterator<GCMAP_HASHMAP, kConst> GCMAP_HASHMAP::begin_impl() const {
-  map_detail::Iterator<HashMap, kConst> it;
+  using namespace map_detail;
+  Iterator<HashMap, kConst> it;
   it.map_ = this;
   sched::safepoint_poll();
   if (count_ == 0) return it;
   note_iterator();
-  it.arr_ = buckets_.get();
-  it.epoch_ = epoch_;
-  it.b_ = nullptr;
-  it.cur_ = 0;
+  it.w_ = Walk<HashMap>{buckets_.get(), nullptr, nullptr, 0, epoch_,         0,
+                        kPhaseStart,    kSrcArr, 0,       0, GrowMode::kNone};
   it.advance();
   return it;
 }
 
-// An iterator at slot s (found for `hash`), in the state a walk from
-// bucket 0 would have on reaching it.
 GCMAP_HASHMAP_TEMPLATE
-template <bool kConst>
-map_detail::Iterator<GCMAP_HASHMAP, kConst> GCMAP_HASHMAP::make_iterator(const Slot& s,
-                                                                         uint64_t hash) const {
-  using It = map_detail::Iterator<HashMap, kConst>;
-  It it;
-  it.map_ = this;
-  it.arr_ = buckets_.get();
-  it.epoch_ = epoch_;
-  it.b_ = s.b;
-  it.i_ = static_cast<uint8_t>(s.i + 1);
-  it.key_ = s.b->key(s.i);
-  it.value_ = s.b->value(s.i);
-  it.cur_ = hash & mask(log2_);
-  it.phase_ = It::kPhaseNext;
-  it.src_ = It::kSrcArr;
-  if (GCMAP_UNLIKELY(growing())) {
-    Array* old = oldbuckets_.get();
-    it.old_ = old;
-    it.old_log2_ = old_log2_;
-    it.mode_ = grow_mode();
-    const size_t n = size_t{1} << log2_;
-    auto pending = [&](size_t ob) { return !map_detail::evacuated(old->bucket(ob)) ? 1 : 0; };
-    if (it.mode_ == GrowMode::kShrink) {
-      const uint8_t a = static_cast<uint8_t>(pending(it.cur_));
-      if (s.in_old && (hash & mask(old_log2_)) == it.cur_) {
-        it.src_ = It::kSrcOldA;
-        it.direct_ = 1;
-        it.phase_ = It::kPhaseOldB;
-      } else if (s.in_old) {
-        it.src_ = It::kSrcOldB;
-        it.direct_ = static_cast<uint8_t>(a | 2);
-        it.phase_ = It::kPhaseNew;
-      } else {
-        it.direct_ = static_cast<uint8_t>(a | (pending(it.cur_ + n) << 1));
-      }
+void GCMAP_HASHMAP::position_at(map_detail::Walk<HashMap>& w, const Slot& s, uint64_t hash) const {
+  using namespace map_detail;
+  w.arr = buckets_.get();
+  w.old = nullptr;
+  w.b = s.b;
+  w.cur = hash & mask(log2_);
+  w.epoch = epoch_;
+  w.i = static_cast<uint8_t>(s.i + 1);
+  w.phase = kPhaseNext;
+  w.src = kSrcArr;
+  w.direct = 0;
+  w.old_log2 = 0;
+  w.mode = GrowMode::kNone;
+  if (!growing()) return;
+  // Which old buckets a walk reads directly when it reaches this one.
+  Array* old = oldbuckets_.get();
+  w.old = old;
+  w.old_log2 = old_log2_;
+  w.mode = grow_mode();
+  const size_t n = size_t{1} << log2_;
+  auto pending = [&](size_t ob) { return !evacuated(old->bucket(ob)) ? 1 : 0; };
+  if (w.mode == GrowMode::kShrink) {
+    const uint8_t a = static_cast<uint8_t>(pending(w.cur));
+    if (s.in_old && (hash & mask(old_log2_)) == w.cur) {
+      w.src = kSrcOldA;
+      w.direct = 1;
+      w.phase = kPhaseOldB;
     } else if (s.in_old) {
-      it.src_ = It::kSrcOldA;
-      it.direct_ = 1;
-      it.phase_ = It::kPhaseOldB;
+      w.src = kSrcOldB;
+      w.direct = static_cast<uint8_t>(a | 2);
+      w.phase = kPhaseNew;
+    } else {
+      w.direct = static_cast<uint8_t>(a | (pending(w.cur + n) << 1));
     }
+  } else if (s.in_old) {
+    w.src = kSrcOldA;
+    w.direct = 1;
+    w.phase = kPhaseOldB;
   }
-  return it;
 }
 
 GCMAP_HASHMAP_TEMPLATE

@@ -38,6 +38,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <type_traits>
 #include <utility>
@@ -59,6 +60,25 @@ enum : uint8_t {
 
 enum class GrowMode : uint8_t { kNone, kDouble, kSameSize, kShrink };
 
+// Where a walk is (Go's hiter fields): see Iterator.
+template <class Map>
+struct Walk {
+  typename Map::Array* arr;  // the array this iteration walks
+  typename Map::Array* old;  // the old array feeding arr's current bucket while it grows
+  typename Map::Bucket* b;   // the bucket being read (null: pick the next one)
+  size_t cur;                // logical bucket of arr
+  uint32_t epoch;            // the map's clear() count when the walk began
+  uint8_t i;                 // next slot of b to look at
+  uint8_t phase;             // what to read next for bucket cur (Phase)
+  uint8_t src;               // what b belongs to (Source)
+  uint8_t direct;            // bit 0: old half A read directly; bit 1: old half B
+  uint8_t old_log2;
+  GrowMode mode;
+};
+
+enum Phase : uint8_t { kPhaseStart, kPhaseOldA, kPhaseOldB, kPhaseNew, kPhaseNext };
+enum Source : uint8_t { kSrcOldA, kSrcOldB, kSrcArr };
+
 template <class Map, bool kConst>
 class Iterator {
   using K = typename Map::key_type;
@@ -78,24 +98,13 @@ class Iterator {
     const reference* operator->() const { return &ref; }
   };
 
-  Iterator() = default;
+  Iterator() {}  // NOLINT(modernize-use-equals-default): w_ stays unset
   // iterator -> const_iterator
   template <bool C = kConst, std::enable_if_t<C, int> = 0>
   Iterator(const Iterator<Map, false>& o)  // NOLINT(google-explicit-constructor)
-      : map_(o.map_),
-        arr_(o.arr_),
-        old_(o.old_),
-        b_(o.b_),
-        key_(o.key_),
-        value_(o.value_),
-        cur_(o.cur_),
-        epoch_(o.epoch_),
-        i_(o.i_),
-        phase_(o.phase_),
-        src_(o.src_),
-        direct_(o.direct_),
-        mode_(o.mode_),
-        old_log2_(o.old_log2_) {}
+      : map_(o.map_), key_(o.key_), value_(o.value_), lazy_(o.lazy_) {
+    std::memcpy(static_cast<void*>(&w_), static_cast<const void*>(&o.w_), sizeof w_);
+  }
 
   reference operator*() const { return reference(*key_, *value_); }
   pointer operator->() const { return pointer{**this}; }
@@ -120,13 +129,22 @@ class Iterator {
   template <class, bool>
   friend class Iterator;
 
-  enum : uint8_t { kPhaseStart, kPhaseOldA, kPhaseOldB, kPhaseNew, kPhaseNext };
-  enum : uint8_t { kSrcOldA, kSrcOldB, kSrcArr };
-
-  Map* map() const { return const_cast<Map*>(map_); }
   void set_end() {
     key_ = nullptr;
     value_ = nullptr;
+  }
+
+  // An iterator from find() or an insertion only knows its entry; the walk
+  // state is computed when it is first needed, from the entry's key (the
+  // map has not changed since, or the iterator may not be used). This keeps
+  // a lookup to a few stores.
+  void materialize() {
+    const Map& h = *map_;
+    const uint64_t hash = h.hash_of(*key_);
+    auto s = h.find_slot(*key_, hash);
+    GCMAP_ASSERT(s && s.b->key(s.i) == key_, "an iterator used after its map changed");
+    h.position_at(w_, s, hash);
+    lazy_ = false;
   }
 
   // Move to the next entry (Go's mapiternext).
@@ -134,19 +152,20 @@ class Iterator {
     const Map& h = *map_;
     sched::safepoint_poll();
     if (GCMAP_UNLIKELY(h.flags() & kFlagWriting)) fatal_concurrent_iteration_write();
-    if (epoch_ != h.epoch_) {
+    if (lazy_) materialize();
+    if (w_.epoch != h.epoch_) {
       set_end();
       return;
     }
     for (;;) {
-      if (b_ == nullptr && !next_source()) {
+      if (w_.b == nullptr && !next_source()) {
         set_end();
         return;
       }
-      for (; i_ < kBucketCnt; ++i_) {
-        uint8_t top = b_->top(i_);
+      for (; w_.i < kBucketCnt; ++w_.i) {
+        uint8_t top = w_.b->top(w_.i);
         if (is_empty(top) || top == kEvacuatedEmpty) continue;
-        K* k = b_->key(i_);
+        K* k = w_.b->key(w_.i);
         if (filtered(*k)) continue;
         if (top < kMinTopHash) {
           // Evacuated after this walk began; the key was kept for us. The
@@ -157,103 +176,98 @@ class Iterator {
           value_ = s.b->value(s.i);
         } else {
           key_ = k;
-          value_ = b_->value(i_);
+          value_ = w_.b->value(w_.i);
         }
-        ++i_;
+        ++w_.i;
         return;
       }
-      b_ = b_->overflow;
-      i_ = 0;
+      w_.b = w_.b->overflow;
+      w_.i = 0;
     }
   }
 
   // Whether the entry with key k, met in the current source, is not this
   // logical bucket's to return from here.
   bool filtered(const K& k) const {
-    if (src_ != kSrcArr) {
+    if (w_.src != kSrcArr) {
       // An old bucket read directly: when doubling, half of its keys belong
       // to the other new bucket.
-      if (mode_ != GrowMode::kDouble) return false;
-      return (map_->hash_of(k) & (arr_->nbuckets() - 1)) != cur_;
+      if (w_.mode != GrowMode::kDouble) return false;
+      return (map_->hash_of(k) & (w_.arr->nbuckets() - 1)) != w_.cur;
     }
-    if (direct_ == 0) return false;
+    if (w_.direct == 0) return false;
     // A shrink: skip what came from an old half that was read directly.
-    size_t o = map_->hash_of(k) & ((size_t{1} << old_log2_) - 1);
-    return o == cur_ ? (direct_ & 1) != 0 : (direct_ & 2) != 0;
+    size_t o = map_->hash_of(k) & ((size_t{1} << w_.old_log2) - 1);
+    return o == w_.cur ? (w_.direct & 1) != 0 : (w_.direct & 2) != 0;
   }
 
   // Pick the next bucket chain to read; false at the end of the iteration.
   bool next_source() {
     const Map& h = *map_;
     for (;;) {
-      switch (phase_) {
+      switch (w_.phase) {
         case kPhaseStart: {
-          if (cur_ >= arr_->nbuckets()) return false;
-          direct_ = 0;
-          if (arr_ == h.buckets_.get() && h.growing()) {
-            old_ = h.oldbuckets_.get();
-            old_log2_ = h.old_log2_;
-            mode_ = h.grow_mode();
+          if (w_.cur >= w_.arr->nbuckets()) return false;
+          w_.direct = 0;
+          if (w_.arr == h.buckets_.get() && h.growing()) {
+            w_.old = h.oldbuckets_.get();
+            w_.old_log2 = h.old_log2_;
+            w_.mode = h.grow_mode();
           } else {
-            old_ = nullptr;
-            mode_ = GrowMode::kNone;
+            w_.old = nullptr;
+            w_.mode = GrowMode::kNone;
           }
-          phase_ = kPhaseOldA;
+          w_.phase = kPhaseOldA;
           break;
         }
         case kPhaseOldA: {
-          phase_ = kPhaseOldB;
-          if (mode_ == GrowMode::kNone) break;
-          size_t a = mode_ == GrowMode::kShrink ? cur_ : cur_ & ((size_t{1} << old_log2_) - 1);
-          B* ob = old_->bucket(a);
+          w_.phase = kPhaseOldB;
+          if (w_.mode == GrowMode::kNone) break;
+          size_t a =
+              w_.mode == GrowMode::kShrink ? w_.cur : w_.cur & ((size_t{1} << w_.old_log2) - 1);
+          B* ob = w_.old->bucket(a);
           if (evacuated(ob)) break;
-          direct_ |= 1;
+          w_.direct |= 1;
           return start_chain(ob, kSrcOldA);
         }
         case kPhaseOldB: {
-          phase_ = kPhaseNew;
-          if (mode_ != GrowMode::kShrink) break;
-          B* ob = old_->bucket(cur_ + arr_->nbuckets());
+          w_.phase = kPhaseNew;
+          if (w_.mode != GrowMode::kShrink) break;
+          B* ob = w_.old->bucket(w_.cur + w_.arr->nbuckets());
           if (evacuated(ob)) break;
-          direct_ |= 2;
+          w_.direct |= 2;
           return start_chain(ob, kSrcOldB);
         }
         case kPhaseNew: {
-          phase_ = kPhaseNext;
-          // A doubling or same-size grow fills new bucket cur_ only from the
+          w_.phase = kPhaseNext;
+          // A doubling or same-size grow fills new bucket cur only from the
           // old bucket just read: what it holds now was inserted since.
-          if (direct_ != 0 && (mode_ != GrowMode::kShrink || direct_ == 3)) break;
-          return start_chain(arr_->bucket(cur_), kSrcArr);
+          if (w_.direct != 0 && (w_.mode != GrowMode::kShrink || w_.direct == 3)) break;
+          return start_chain(w_.arr->bucket(w_.cur), kSrcArr);
         }
         default:  // kPhaseNext
-          ++cur_;
-          phase_ = kPhaseStart;
+          ++w_.cur;
+          w_.phase = kPhaseStart;
           break;
       }
     }
   }
 
   bool start_chain(B* b, uint8_t src) {
-    b_ = b;
-    i_ = 0;
-    src_ = src;
+    w_.b = b;
+    w_.i = 0;
+    w_.src = src;
     return true;
   }
 
   const Map* map_ = nullptr;
-  Array* arr_ = nullptr;  // the array this iteration walks
-  Array* old_ = nullptr;  // the old array feeding arr_ while it grows
-  B* b_ = nullptr;        // the bucket being read (null: pick the next one)
-  K* key_ = nullptr;      // the current entry; null at the end
+  K* key_ = nullptr;  // the current entry; null at the end
   V* value_ = nullptr;
-  size_t cur_ = 0;  // logical bucket of arr_
-  uint32_t epoch_ = 0;
-  uint8_t i_ = 0;  // next slot of b_ to look at
-  uint8_t phase_ = kPhaseStart;
-  uint8_t src_ = kSrcArr;
-  uint8_t direct_ = 0;  // bit 0: old half A read directly; bit 1: old half B
-  GrowMode mode_ = GrowMode::kNone;
-  uint8_t old_log2_ = 0;
+  bool lazy_ = false;  // w_ is not computed yet (see materialize)
+  union {
+    char unset_;
+    Walk<Map> w_;
+  };
 };
 
 }  // namespace gcmap::map_detail
