@@ -3,6 +3,7 @@
 // fixed capacity, clear, reseeding, shrinking, copies and moves.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -371,6 +372,23 @@ TEST_F(Basic, IntegerHashSpreadsSequentialAndStridedKeys) {
     EXPECT_LT(static_cast<double>(st.overflow_buckets) / static_cast<double>(nb), 0.3)
         << "stride " << stride;
   }
+}
+
+// Random inserts alone never compact a large table: the same-size trigger
+// is as many overflow buckets as buckets at every size (Go's counter is
+// approximate above B = 15; a literal 2^15 cap would compact every large
+// map over and over).
+TEST_F(Basic, RandomInsertsIntoALargeMapDoNotCompact) {
+  ThreadScope attach;
+  U64Map m;
+  std::mt19937_64 rng(9);
+  size_t same_size = 0;
+  while (m.stats().B < 18 || m.size() < 13 * (size_t{1} << 18) / 2 - 1000) {
+    m[rng()] = 1;
+    same_size += m.stats().same_size_grow;
+  }
+  EXPECT_GT(m.stats().overflow_buckets, size_t{1} << 15);
+  EXPECT_EQ(same_size, 0u);
 }
 
 }  // namespace

@@ -118,8 +118,11 @@ constexpr bool over_load_factor(size_t count, unsigned log2) {
   return count > kBucketCnt && count > 13 * ((size_t{1} << log2) / 2);
 }
 // Go's tooManyOverflowBuckets: about as many overflow buckets as buckets.
+// Go compares an approximate counter with 2^min(B,15): above B = 15 it
+// counts one overflow bucket in 2^(B-15), so the threshold is 2^B actual
+// overflow buckets at every size. Our count is exact.
 constexpr bool too_many_overflow(size_t noverflow, unsigned log2) {
-  return noverflow >= (size_t{1} << (log2 < 15 ? log2 : 15));
+  return noverflow >= (size_t{1} << log2);
 }
 // Shrink below a quarter of the growth load: under 1.625 per bucket.
 constexpr bool under_shrink_load(size_t count, unsigned log2) {
