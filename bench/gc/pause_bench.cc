@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
         uint64_t ops = 0;
         while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1)) {
           for (int k = 0; k < 64; ++k, ++ops) {
+            gcmap::safepoint();  // as a service polls at every request
             // A random walk of a few levels from the root.
             Node* x = root;
             int depth = 1 + static_cast<int>(r() % 8);

@@ -64,9 +64,11 @@ void print_gctrace(const RuntimeState& r, const CycleRecord& c) {
                       : 0;
     snprintf(phases, sizeof phases,
              "%.3f+%.3f+%.3f ms clock (start pause + concurrent mark + final pause), "
-             "%.3f ms to safepoint, %u windows, %.3f ms assists, %u drains, "
+             "%.3f ms to safepoint, %u windows, %.3f ms background in %lu slices, %.3f ms assists, "
+             "%u drains, "
              "%.1f->%.1f->%.1f MB, %s goal (%+.1f%%), ",
              c.stw_ns / 1e6, c.mark_ns / 1e6, c.final_ns / 1e6, c.ttsp_ns / 1e6, c.windows,
+             c.background_ns / 1e6, static_cast<unsigned long>(c.background_slices),
              c.assist_ns / 1e6, c.workers, mb(c.heap_before), mb(c.heap_after), mb(c.marked),
              goal_text(c.goal).c_str(), over);
   } else {

@@ -63,6 +63,10 @@ std::atomic<int64_t> g_bg_credit{0};
 // How many bytes one assist may scan before returning to the mutator (the
 // rest of its debt waits for the next slow path): keeps each assist short.
 constexpr int64_t kMaxAssistScan = 64 * 1024;
+// Windows do small amounts of work on the stopping thread alone: this many
+// stacks, or this many full work buffers (about 250 objects each).
+constexpr size_t kInlineStacks = 4;
+constexpr uint32_t kInlineDrainBuffers = 4;
 
 std::atomic<bool> g_background_paused{false};  // tests only
 
@@ -77,7 +81,12 @@ class MarkJob final : public sched::BackgroundJob {
     DrainLimits limits;
     limits.slice = &ctx;
     MarkCounters did;
+    uint64_t t0 = base::now_ns();
     DrainResult res = mark_drain(*m, limits, &did);
+    if (RuntimeState* r = rt_if_started()) {
+      r->background_ns.fetch_add(base::now_ns() - t0, std::memory_order_relaxed);
+      r->background_slices.fetch_add(1, std::memory_order_relaxed);
+    }
     g_bg_credit.fetch_add(static_cast<int64_t>(did.bytes_scanned), std::memory_order_relaxed);
     switch (res) {
       case DrainResult::kDone:
@@ -137,7 +146,7 @@ void start_stopped(StartRun& run, const void* sp) {
     // background (the Root barrier covers what changes until then).
     std::vector<RootJob> stacks = build_stack_jobs(stop, stopper_stack(sp, true));
     std::atomic<size_t> next{0};
-    sched::run_on_workers(mark_workers(r), [&](unsigned) {
+    auto scan = [&](unsigned) {
       MarkCounters counters;
       GcWork gcw(m.pool);
       MarkingVisitor v(gcw, counters);
@@ -145,12 +154,21 @@ void start_stopped(StartRun& run, const void* sp) {
       for (size_t j; (j = next.fetch_add(1)) < stacks.size();) stacks[j](sink);
       gcw.flush_to_pool();
       m.add(counters);
-    });
+    };
+    // A few stacks take microseconds to scan; waking a worker for them
+    // would cost more than it saves.
+    if (stacks.size() <= kInlineStacks) {
+      scan(0);
+    } else {
+      sched::run_on_workers(mark_workers(r), scan);
+    }
     m.root_jobs = build_shard_jobs();
     g_current_mark.store(&m, std::memory_order_release);
     g_phase.store(static_cast<int>(Phase::kMarking), std::memory_order_release);
     g_marking.store(true, std::memory_order_release);
     r.assist_ns.store(0, std::memory_order_relaxed);
+    r.background_ns.store(0, std::memory_order_relaxed);
+    r.background_slices.store(0, std::memory_order_relaxed);
     g_bg_credit.store(0, std::memory_order_relaxed);
     // What the last cycle found live, or half the heap for the first one.
     g_expected_scan.store(std::max<uint64_t>(r.marked_at_last_cycle, c.heap_before / 2),
@@ -186,7 +204,13 @@ void terminate_stopped(TerminateRun& run, const void* sp) {
     DrainLimits limits;
     limits.deadline_ns = deadline;
     limits.wait_for_others = true;
-    sched::run_on_workers(mark_workers(r), [&](unsigned) { mark_drain(m, limits); });
+    // Little left (the usual case when the background ran dry): drain it
+    // here; waking the workers would cost more than the work.
+    if (m.pool.full_count() > kInlineDrainBuffers || !m.roots_claimed()) {
+      sched::run_on_workers(mark_workers(r), [&](unsigned) { mark_drain(m, limits); });
+    } else {
+      mark_drain(m, limits);
+    }
     ++c.windows;
     if (m.pool.nothing_left() && m.roots_claimed()) {
       run.done = true;
@@ -206,6 +230,8 @@ void terminate_stopped(TerminateRun& run, const void* sp) {
       });
       c.marked = m.bytes_marked.load() + black;
       c.assist_ns = r.assist_ns.load(std::memory_order_relaxed);
+      c.background_ns = r.background_ns.load(std::memory_order_relaxed);
+      c.background_slices = r.background_slices.load(std::memory_order_relaxed);
       finish_mark(r, c, stop, stopper_stack(sp, true));
     }
   }
@@ -257,7 +283,7 @@ bool try_terminate_locked(RuntimeState& r, bool unbounded) {
   update_pacer(r, c.marked);  // again, with the new rates
   c.next_goal = r.goal.load();
   r.mark.reset();
-  end_cycle(r, c, c.stw_ns + c.final_ns + c.assist_ns);
+  end_cycle(r, c, c.stw_ns + c.final_ns + c.assist_ns + c.background_ns);
   return true;
 }
 

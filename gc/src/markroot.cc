@@ -20,6 +20,7 @@ struct StackScan {
   std::array<uintptr_t, 16> regs{};
   int nregs = 0;
   void* fake_stack = nullptr;
+  long tid = -1;
 };
 
 void scan_stack(const StackScan& st, RootSink& sink) {
@@ -53,10 +54,10 @@ std::vector<RootJob> build_shard_jobs() {
         const void* p = n.ptr.load(std::memory_order_relaxed);
         if (p == nullptr) return;
         if (TraceFn t = n.trace.load(std::memory_order_relaxed)) {
-          sink.begin("root provider");
+          sink.begin("root provider", -1);
           t(p, sink.precise());
         } else {
-          sink.begin("Root");
+          sink.begin("Root", -1);
           sink.precise().visit_raw(p);
         }
       });
@@ -70,12 +71,11 @@ std::vector<RootJob> build_stack_jobs(const sched::WorldStop& stop, const Stoppe
   sched::Mutator* me = sched::current();
   stop.for_each_mutator([&](sched::Mutator& m) {
     StackScan st;
-    char what[64];
+    st.tid = m.tid();
     if (&m == me) {
       st.lo = self.lo;
       st.hi = self.hi;
       st.fake_stack = self.fake_stack;
-      snprintf(what, sizeof what, "stack of thread %d (collecting)", static_cast<int>(m.tid()));
     } else {
       sched::StackRange r = m.stack();
       if (r.lo == r.hi) return;  // an idle worker holds no references
@@ -84,11 +84,9 @@ std::vector<RootJob> build_stack_jobs(const sched::WorldStop& stop, const Stoppe
       st.nregs = std::min<int>(sched::kSpilledRegisters, static_cast<int>(st.regs.size()));
       std::memcpy(st.regs.data(), m.spilled_registers(), st.nregs * sizeof(uintptr_t));
       if (auto* ts = static_cast<ThreadState*>(m.context)) st.fake_stack = ts->fake_stack;
-      snprintf(what, sizeof what, "stack of thread %d", static_cast<int>(m.tid()));
     }
-    std::string label = what;
-    jobs.push_back([st, label](RootSink& sink) {
-      sink.begin(label);
+    jobs.push_back([st](RootSink& sink) {
+      sink.begin("stack of thread", st.tid);
       scan_stack(st, sink);
     });
   });

@@ -25,8 +25,12 @@ class RootSink {
   virtual void conservative(uintptr_t word) = 0;
   // Precise roots: Root<T> objects and RootProviders' traces.
   virtual Visitor& precise() = 0;
-  // Names the root about to be reported (for the verifier's paths).
-  virtual void begin(const std::string& what) { (void)what; }
+  // Names the root about to be reported, for the verifier's paths: a kind
+  // ("Root", "root provider", "stack of thread") and a thread id or -1.
+  virtual void begin(const char* kind, long tid) {
+    (void)kind;
+    (void)tid;
+  }
 };
 
 using RootJob = std::function<void(RootSink&)>;

@@ -24,11 +24,13 @@ struct CycleRecord {
   uint64_t start_ns = 0;  // since runtime start
   uint64_t stw_ns = 0;    // full cycle: the whole stop; concurrent: the start window
   uint64_t ttsp_ns = 0;
-  uint64_t mark_ns = 0;    // full: mark inside the stop; concurrent: start to end of mark
-  uint64_t final_ns = 0;   // concurrent: the successful termination window
-  unsigned windows = 0;    // concurrent: termination windows tried
-  uint64_t assist_ns = 0;  // concurrent: time mutators spent in assists
-  uint64_t trigger = 0;    // heap_live that started the cycle
+  uint64_t mark_ns = 0;        // full: mark inside the stop; concurrent: start to end of mark
+  uint64_t final_ns = 0;       // concurrent: the successful termination window
+  unsigned windows = 0;        // concurrent: termination windows tried
+  uint64_t assist_ns = 0;      // concurrent: time mutators spent in assists
+  uint64_t background_ns = 0;  // concurrent: time background mark slices ran
+  uint64_t background_slices = 0;
+  uint64_t trigger = 0;  // heap_live that started the cycle
   unsigned workers = 0;
   unsigned threads = 0;      // attached mutators
   uint64_t heap_before = 0;  // heap_live when the cycle started
@@ -68,7 +70,9 @@ struct RuntimeState {
   std::atomic<uint64_t> forced_cycles{0};
   base::Histogram gc_pauses;
   std::atomic<uint64_t> mark_ns_total{0};
-  std::atomic<uint64_t> assist_ns{0};  // this cycle's assists (reset at cycle start)
+  std::atomic<uint64_t> assist_ns{0};      // this cycle's assists (reset at cycle start)
+  std::atomic<uint64_t> background_ns{0};  // this cycle's background slices
+  std::atomic<uint64_t> background_slices{0};
   std::atomic<uint64_t> bytes_marked_total{0};
   std::atomic<uint64_t> gc_cpu_ns{0};
   CycleRecord last;  // guarded by cycle_mu

@@ -34,7 +34,9 @@ class Verifier final : public RootSink, public Visitor {
     if (alloc::find_object(word, &r)) reach(r.span, r.index, 0);
   }
   Visitor& precise() override { return *this; }
-  void begin(const std::string& what) override {
+  void begin(const char* kind, long tid) override {
+    std::string what = kind;
+    if (tid >= 0) what += " " + std::to_string(tid);
     if (labels_.empty() || labels_.back() != what) labels_.push_back(what);
     current_root_ = labels_.size();
   }

@@ -19,9 +19,18 @@
 #include "gcmap/gc/visitor.h"
 #include "gcmap/map/hashmap.h"
 #include "gcmap/sched/blocking.h"
+#include "gcmap/sched/safepoint.h"
 
 namespace gcmap {
 // A thread about to block (I/O, a lock, a sleep) opens one so that
 // collections do not wait for it; it must not touch the GC heap inside.
 using BlockingRegion = sched::BlockingRegion;
+
+// A safepoint: where an attached thread lets a stop-the-world take it. The
+// allocator's slow path and every map operation poll already; a thread that
+// computes for long without either should call this now and then (one
+// relaxed load when no stop is pending).
+inline void safepoint() {
+  sched::safepoint_poll();
+}
 }  // namespace gcmap
