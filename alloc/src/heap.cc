@@ -16,6 +16,11 @@
 #include "gcmap/alloc/tcache.h"
 #include "gcmap/base/assert.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
+#endif
+
 namespace gcmap::alloc {
 
 namespace {
@@ -62,6 +67,9 @@ struct Heap::Impl {
 };
 
 namespace {
+
+// Large objects up to this size are zeroed with memset (see alloc_large).
+constexpr size_t kZeroByMemsetMax = size_t{1} << 20;
 
 inline unsigned swept_index(uint32_t sweepgen) {
   return (sweepgen / 2) & 1;
@@ -142,6 +150,12 @@ Span* new_span_memory(unsigned arena, uint32_t npages, uint32_t nelems, bool zer
   s->types = reinterpret_cast<uint16_t*>(bits + 2 * words);
   s->base = reinterpret_cast<uintptr_t>(mem);
   s->limit = s->base + bytes;
+#if defined(__SANITIZE_ADDRESS__)
+  // LeakSanitizer does not know our spans (they come from jemalloc, not from
+  // ASan's malloc): scan them for pointers to malloc'd blocks that only GC
+  // objects hold (a map's string keys), or it reports those as leaks.
+  __lsan_register_root_region(mem, bytes);
+#endif
   s->npages = npages;
   s->nelems = nelems;
   return s;
@@ -151,6 +165,12 @@ void free_span_memory(Span* s, HeapCounters& c, std::atomic<uint64_t>& metadata_
   size_t bytes = size_t{s->npages} * kPageSize;
   g_pagemap.set(s->base, s->npages, nullptr);
   s->state.store(SpanState::kFree, std::memory_order_release);
+#if defined(__SANITIZE_ADDRESS__)
+  // Freed slots were poisoned; the memory goes back to jemalloc, whose next
+  // user must find it addressable.
+  ASAN_UNPOISON_MEMORY_REGION(reinterpret_cast<void*>(s->base), bytes);
+  __lsan_unregister_root_region(reinterpret_cast<void*>(s->base), bytes);
+#endif
   dallocx(reinterpret_cast<void*>(s->base), MALLOCX_TCACHE_NONE);
   c.span_bytes.fetch_sub(bytes, std::memory_order_relaxed);
   c.spans.fetch_sub(1, std::memory_order_relaxed);
@@ -257,7 +277,13 @@ void* Heap::alloc_large(size_t size, bool noscan, Span** span_out) {
   size_t rounded = (size + kObjectAlign - 1) & ~(kObjectAlign - 1);
   GCMAP_CHECK(rounded <= (size_t{1} << 40), "allocation of %zu bytes is too large", size);
   uint32_t npages = static_cast<uint32_t>((rounded + kPageSize - 1) / kPageSize);
-  Span* s = new_span_memory(arena_index(), npages, 1, /*zero=*/true, impl_->metadata_bytes);
+  // Zeroing: jemalloc serves MALLOCX_ZERO on a recycled extent by purging
+  // it, so every page faults again on first touch; a memset of memory that
+  // is still mapped is cheaper up to a point. Past it, fresh pages from the
+  // OS are zero for free and touching them all would only grow the RSS.
+  const bool let_jemalloc_zero = rounded > kZeroByMemsetMax;
+  Span* s = new_span_memory(arena_index(), npages, 1, let_jemalloc_zero, impl_->metadata_bytes);
+  if (!let_jemalloc_zero) std::memset(reinterpret_cast<void*>(s->base), 0, rounded);
   s->spanclass = make_span_class(0, noscan);
   s->elemsize = static_cast<uint32_t>(rounded <= UINT32_MAX ? rounded : 0);
   GCMAP_CHECK(s->elemsize != 0, "large objects over 4 GiB are not supported (%zu bytes)", size);

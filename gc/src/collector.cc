@@ -130,12 +130,12 @@ unsigned mark_workers(const RuntimeState& r) {
 }
 
 void finish_mark(RuntimeState& r, CycleRecord& c, const sched::WorldStop& stop,
-                 const StopperStack& self) {
+                 const std::function<std::vector<RootJob>()>& verify_roots) {
   alloc::Heap& heap = alloc::Heap::get();
   c.threads = count_threads_and_flush_caches(stop);
   c.heap_after = heap.counters().heap_live.load(std::memory_order_relaxed);
   if (r.after_mark_hook) r.after_mark_hook();
-  if (r.config.verify) verify_marking(build_root_jobs(stop, self));
+  if (r.config.verify) verify_marking(verify_roots());
   heap.start_sweep_cycle();
   heap.set_heap_marked(c.marked);
   update_pacer(r, c.marked);
@@ -185,7 +185,7 @@ void full_cycle_stopped(FullCycle& run, const void* sp) {
     c.mark_ns = base::now_ns() - t_mark;
     c.workers = ms.participants.load();
     c.marked = ms.bytes_marked.load();
-    finish_mark(r, c, stop, self);
+    finish_mark(r, c, stop, [&] { return build_root_jobs(stop, self); });
   }
   c.stw_ns = base::now_ns() - t_request;
 }

@@ -125,6 +125,22 @@ void update_assist_ratio(RuntimeState& r, const MarkState& m) {
   g_assist_ratio.store(std::min(ratio, 4.0), std::memory_order_relaxed);
 }
 
+// Passes every root on, and remembers the objects conservative words name.
+class RecordingSink final : public RootSink {
+ public:
+  explicit RecordingSink(RootSink& inner) : inner_(inner) {}
+  void conservative(uintptr_t word) override {
+    alloc::ObjectRef r;
+    if (alloc::find_object(word, &r)) found.push_back(r.start);
+    inner_.conservative(word);
+  }
+  Visitor& precise() override { return inner_.precise(); }
+  std::vector<uintptr_t> found;
+
+ private:
+  RootSink& inner_;
+};
+
 struct StartRun {
   RuntimeState* r;
 };
@@ -146,14 +162,22 @@ void start_stopped(StartRun& run, const void* sp) {
     // background (the Root barrier covers what changes until then).
     std::vector<RootJob> stacks = build_stack_jobs(stop, stopper_stack(sp, true));
     std::atomic<size_t> next{0};
+    const bool record = r.config.verify;
     auto scan = [&](unsigned) {
       MarkCounters counters;
       GcWork gcw(m.pool);
       MarkingVisitor v(gcw, counters);
       MarkRootSink sink(v);
-      for (size_t j; (j = next.fetch_add(1)) < stacks.size();) stacks[j](sink);
+      RecordingSink recording(sink);
+      RootSink& use = record ? static_cast<RootSink&>(recording) : sink;
+      for (size_t j; (j = next.fetch_add(1)) < stacks.size();) stacks[j](use);
       gcw.flush_to_pool();
       m.add(counters);
+      if (record) {
+        std::lock_guard<std::mutex> g(m.snapshot_mu);
+        m.stack_snapshot.insert(m.stack_snapshot.end(), recording.found.begin(),
+                                recording.found.end());
+      }
     };
     // A few stacks take microseconds to scan; waking a worker for them
     // would cost more than it saves.
@@ -184,7 +208,7 @@ struct TerminateRun {
   bool done = false;
 };
 
-void terminate_stopped(TerminateRun& run, const void* sp) {
+void terminate_stopped(TerminateRun& run, const void* /*sp*/) {
   RuntimeState& r = *run.r;
   CycleRecord& c = r.current;
   MarkState& m = *r.mark;
@@ -232,7 +256,15 @@ void terminate_stopped(TerminateRun& run, const void* sp) {
       c.assist_ns = r.assist_ns.load(std::memory_order_relaxed);
       c.background_ns = r.background_ns.load(std::memory_order_relaxed);
       c.background_slices = r.background_slices.load(std::memory_order_relaxed);
-      finish_mark(r, c, stop, stopper_stack(sp, true));
+      finish_mark(r, c, stop, [&] {
+        std::vector<RootJob> roots = build_shard_jobs();
+        roots.push_back([&m](RootSink& sink) {
+          sink.begin("stack at the start window", -1);
+          for (uintptr_t obj : m.stack_snapshot)
+            sink.precise().visit_raw(reinterpret_cast<void*>(obj));
+        });
+        return roots;
+      });
     }
   }
   uint64_t pause = base::now_ns() - t_request;
@@ -256,7 +288,8 @@ void start_concurrent_locked(RuntimeState& r) {
       r.current.heap_before > r.marked_at_last_cycle) {
     double rate = static_cast<double>(r.current.heap_before - r.marked_at_last_cycle) /
                   (static_cast<double>(now - r.last_cycle_end_ns) / 1e9);
-    r.alloc_rate = r.alloc_rate > 0 ? 0.5 * r.alloc_rate + 0.5 * rate : rate;
+    double old = r.alloc_rate.load(std::memory_order_relaxed);
+    r.alloc_rate.store(old > 0 ? 0.5 * old + 0.5 * rate : rate, std::memory_order_relaxed);
   }
   StartRun run{&r};
   with_registers_spilled(
@@ -278,7 +311,8 @@ bool try_terminate_locked(RuntimeState& r, bool unbounded) {
   double secs = static_cast<double>(c.mark_ns) / 1e9;
   if (secs > 0) {
     double rate = static_cast<double>(r.mark->bytes_scanned.load()) / secs;
-    r.mark_rate = r.mark_rate > 0 ? 0.5 * r.mark_rate + 0.5 * rate : rate;
+    double old = r.mark_rate.load(std::memory_order_relaxed);
+    r.mark_rate.store(old > 0 ? 0.5 * old + 0.5 * rate : rate, std::memory_order_relaxed);
   }
   update_pacer(r, c.marked);  // again, with the new rates
   c.next_goal = r.goal.load();

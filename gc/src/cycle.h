@@ -10,8 +10,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "mark.h"
 #include "markroot.h"
@@ -48,10 +50,11 @@ struct CycleRecord;
 void begin_cycle_record(RuntimeState& r, CycleRecord& c, bool forced);
 StopperStack stopper_stack(const void* sp, bool scan_own_stack);
 unsigned mark_workers(const RuntimeState& r);
-// With the world stopped and the mark complete: flush caches, verify, flip,
-// set the marked bytes and the next goal.
+// With the world stopped and the mark complete: flush caches, verify from
+// `verify_roots` (in verify mode), flip, set the marked bytes and the next
+// goal.
 void finish_mark(RuntimeState& r, CycleRecord& c, const sched::WorldStop& stop,
-                 const StopperStack& self);
+                 const std::function<std::vector<RootJob>()>& verify_roots);
 // After the restart: statistics, sweeper, gctrace.
 void end_cycle(RuntimeState& r, const CycleRecord& c, uint64_t cpu_ns);
 

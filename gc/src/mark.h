@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 #include "gcmap/alloc/pagemap.h"
@@ -91,6 +92,13 @@ struct MarkState {
   std::atomic<uint64_t> objects_marked{0};
   std::atomic<uint64_t> bytes_scanned{0};
   std::atomic<unsigned> participants{0};
+  // Verify mode, concurrent cycles: the objects the start window found on
+  // stacks. Termination verifies from them and the root table, not from the
+  // stacks as they are then: a stale word there may name an object that was
+  // already garbage at the snapshot, which a conservative rescan would take
+  // for a live one the mark missed.
+  std::mutex snapshot_mu;
+  std::vector<uintptr_t> stack_snapshot;
 
   bool roots_claimed() const {
     return next_root_job.load(std::memory_order_acquire) >= root_jobs.size();

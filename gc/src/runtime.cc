@@ -108,7 +108,8 @@ void update_pacer(RuntimeState& r, uint64_t marked) {
   PacerGoal g = compute_goal(in);
   uint64_t trigger = g.goal;
   if (r.config.concurrent) {
-    trigger = compute_trigger({marked, g.goal, r.mark_rate, r.alloc_rate});
+    trigger = compute_trigger({marked, g.goal, r.mark_rate.load(std::memory_order_relaxed),
+                               r.alloc_rate.load(std::memory_order_relaxed)});
   }
   r.goal.store(g.goal, std::memory_order_relaxed);
   r.trigger.store(trigger, std::memory_order_relaxed);

@@ -56,8 +56,9 @@ struct RuntimeState {
   std::atomic<uint64_t> goal{kNoGoal};
   // Measured rates for the concurrent trigger (EWMA; 0 = unknown), and when
   // the last cycle ended.
-  double mark_rate = 0;   // bytes scanned per second of concurrent mark
-  double alloc_rate = 0;  // bytes allocated per second between cycles
+  // Written under cycle_mu, read by set_gc_percent/set_memory_limit too.
+  std::atomic<double> mark_rate{0};   // bytes scanned per second of concurrent mark
+  std::atomic<double> alloc_rate{0};  // bytes allocated per second between cycles
   uint64_t last_cycle_end_ns = 0;
   std::atomic<uint64_t> marked_at_last_cycle{0};
   // The concurrent cycle in progress (guarded by cycle_mu).

@@ -164,6 +164,12 @@ template <class F>
 class EdgedTask : TbbEdgeOnDestroy {
  public:
   explicit EdgedTask(F body) : body_(std::move(body)) {}
+  // TBB copies or moves the body into its task object inside enqueue/spawn,
+  // after the caller's edge: the copy's writes need an edge of their own.
+  EdgedTask(const EdgedTask& o) : TbbEdgeOnDestroy(), body_(o.body_) { tbb_edge(); }
+  EdgedTask(EdgedTask&& o) noexcept : TbbEdgeOnDestroy(), body_(std::move(o.body_)) { tbb_edge(); }
+  EdgedTask& operator=(const EdgedTask&) = delete;
+  EdgedTask& operator=(EdgedTask&&) = delete;
   void operator()() const {
     tbb_edge();
     body_();

@@ -41,14 +41,18 @@ TEST(VerifyDeathTest, AnUnmarkedReachableObjectAbortsWithItsPath) {
 
 TEST_F(Verify, FreedObjectsArePoisoned) {
   ThreadScope attach;
-  Registry& reg = registry(1);
+  Registry& reg = registry(2);
   uintptr_t addr;
+  // A live neighbour in the same span keeps the span (an empty span would go
+  // back to jemalloc, unpoisoned).
+  Root<Tracked> neighbour(make<Tracked>(&reg, 1));
   {
     Tracked* t = make<Tracked>(&reg, 0);
     addr = reinterpret_cast<uintptr_t>(t) ^ 1;  // hidden from the stack scan
   }
   testing::collect_precise();
   ASSERT_EQ(reg.count(0), 1);
+  ASSERT_TRUE(alloc::in_heap(reinterpret_cast<void*>(addr ^ 1))) << "its span is still there";
   auto* p = reinterpret_cast<unsigned char*>(addr ^ 1);
 #if defined(__SANITIZE_ADDRESS__)
   EXPECT_TRUE(__asan_address_is_poisoned(p));

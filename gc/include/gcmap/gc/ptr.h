@@ -20,10 +20,12 @@ class Ptr {
  public:
   using element_type = T;
 
-  constexpr Ptr() noexcept = default;
-  constexpr Ptr(std::nullptr_t) noexcept {}
-  // Construction stores atomically too: a marker may read a slot of a map
-  // bucket while a value is being constructed in it.
+  // Every constructor stores atomically (no default member initializer):
+  // a marker may read a map slot while a value is being built in it.
+  Ptr() noexcept { store_unbarriered(nullptr); }
+  Ptr(std::nullptr_t) noexcept {
+    store_unbarriered(nullptr);
+  }                                             // NOLINT(google-explicit-constructor)
   Ptr(T* p) noexcept { store_unbarriered(p); }  // NOLINT(google-explicit-constructor)
   Ptr(const Ptr& o) noexcept { store_unbarriered(o.get()); }
   template <class U, class = std::enable_if_t<std::is_convertible_v<U*, T*>>>
@@ -65,7 +67,7 @@ class Ptr {
   void store_unbarriered(T* p) noexcept { __atomic_store_n(&raw_, p, __ATOMIC_RELAXED); }
 
  private:
-  T* raw_ = nullptr;
+  T* raw_;  // written only through the atomic stores above
 };
 
 template <class T, class U>
