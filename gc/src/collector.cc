@@ -25,6 +25,7 @@
 #include "gcmap/sched/blocking.h"
 #include "gcmap/sched/mutator.h"
 #include "gcmap/sched/stw.h"
+#include "gcmap/sched/window.h"
 #include "gcmap/sched/workers.h"
 #include "runtime_state.h"
 #include "stackscan.h"
@@ -176,6 +177,10 @@ void full_cycle_stopped(FullCycle& run, const void* sp) {
     sched::WorldStop stop("gc");
     c.ttsp_ns = stop.time_to_safepoint_ns();
     StopperStack self = stopper_stack(sp, run.scan_own_stack);
+    // Deferred erases first (map/ registers them as window jobs), so that
+    // what they unlink is garbage for this very cycle. A full cycle is one
+    // long pause anyway: apply them all.
+    if (sched::pending_window_work() != 0) sched::run_window_jobs(stop, ~uint64_t{0});
     MarkState ms;
     ms.root_jobs = build_root_jobs(stop, self);
     uint64_t t_mark = base::now_ns();

@@ -339,12 +339,16 @@ unsigned concurrent_cycle_and_wait(bool fresh) {
         if (started) return windows;
         start_concurrent_locked(r);
         started = true;
-      } else if (started || !fresh) {
-        started = true;
-        ++windows;
-        if (try_terminate_locked(r, false)) return windows;
-      } else {
-        try_terminate_locked(r, false);  // the old mark; retry until it ends
+      } else if (r.mark->pool.nothing_left() && r.mark->roots_claimed()) {
+        // Only when the background has run dry: a termination window before
+        // that would stop the world for nothing.
+        if (started || !fresh) {
+          started = true;
+          ++windows;
+          if (try_terminate_locked(r, false)) return windows;
+        } else {
+          try_terminate_locked(r, false);  // the old mark; then a fresh one
+        }
       }
     }
     // Let the background mark between termination attempts.

@@ -99,7 +99,7 @@ TEST(Config, FromEnvReadsEveryVariable) {
   EXPECT_EQ(d.max_pause_ns, 500000u);
   EXPECT_TRUE(d.concurrent);
   EXPECT_EQ(d.mark_cpu, 0.0);
-  EXPECT_EQ(d.deferred_staleness_ns, 10000000u);
+  EXPECT_EQ(d.deferred_staleness_ns, 100000000u);
 }
 
 TEST(Config, CpuFraction) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -152,6 +153,14 @@ class MapTest : public ::testing::Test {
  private:
   std::vector<std::unique_ptr<Registry>> registries_;
 };
+
+// Overwrite the stack below the caller: frames that returned left copies of
+// pointers that a conservative scan of this thread would otherwise find.
+GCMAP_NOINLINE inline void clobber_stack_for_test() {
+  char buf[32768];
+  std::memset(buf, 0, sizeof buf);
+  asm volatile("" : : "r"(buf) : "memory");
+}
 
 // Bytes the last collection found live.
 inline uint64_t live_heap_after_precise_collection() {

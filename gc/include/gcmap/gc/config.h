@@ -13,7 +13,7 @@
 // | GCMAP_GC_CONCURRENT | 0 (every cycle stop-the-world) or 1               | 1        |
 // | GCMAP_GC_CPU        | fraction of the machine's CPU for background       | auto     |
 // |                     | marking, in (0, 1]; auto: 1/4, at least one core   |          |
-// | GCMAP_DEFERRED_STALENESS | target age of a deferred erase when it is     | 10ms     |
+// | GCMAP_DEFERRED_STALENESS | target age of a deferred erase when it is     | 100ms    |
 // |                     | applied (a duration, like GCMAP_MAX_PAUSE)         |          |
 //
 // A malformed value is a fatal error at start that names the variable, the
@@ -37,7 +37,7 @@ struct Config {
   uint64_t torture_every = 0;  // 0: off
   bool concurrent = true;      // mark concurrently (false: whole cycles stop the world)
   double mark_cpu = 0;         // background marking share of the CPU; 0: auto
-  uint64_t deferred_staleness_ns = 10'000'000;  // map/: erase_deferred's staleness target
+  uint64_t deferred_staleness_ns = 100'000'000;  // map/: erase_deferred's staleness target
 
   // The defaults overridden by the GCMAP_* environment variables. Exits with
   // a message naming the variable on a malformed value.

@@ -10,6 +10,7 @@
 //   if (auto it = sessions.find(std::string_view("s1")); it != sessions.end())
 //     use(it->second);
 //   sessions.erase("s1");
+//   sessions.erase_deferred("s2");                 // queued; see deferred.h
 //   for (auto&& [key, value] : sessions) { ... }
 //
 // Where it lives. A HashMap in ordinary memory (a global, the stack, a
@@ -70,6 +71,7 @@
 #include <functional>
 #include <initializer_list>
 #include <new>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -81,6 +83,7 @@
 #include "gcmap/gc/root.h"
 #include "gcmap/gc/visitor.h"
 #include "gcmap/map/bucket.h"
+#include "gcmap/map/deferred.h"
 #include "gcmap/map/hash.h"
 #include "gcmap/map/iterator.h"
 #include "gcmap/map/options.h"
@@ -210,7 +213,10 @@ class HashMap {
   // Nothing is destroyed here: the buckets become garbage and the sweeper
   // destroys the entries (never touch other GC objects from here: a map
   // inside a GC object is destroyed by the sweeper).
-  ~HashMap() { root_.release(); }
+  ~HashMap() {
+    root_.release();
+    delete deferred_.load(std::memory_order_acquire);  // queued erases die with the map
+  }
 
   void swap(HashMap& o) noexcept {
     HashMap tmp(std::move(o));
@@ -340,12 +346,20 @@ class HashMap {
 
   // Inserts a default-constructed value if the key is absent. Assigning to
   // the result overwrites through V's own operator= (a Ptr runs its barrier).
-  V& operator[](const K& key) { return try_emplace(key).first.value(); }
-  V& operator[](K&& key) { return try_emplace(std::move(key)).first.value(); }
+  // It counts as a write of the key for deferred erases queued before it.
+  V& operator[](const K& key) {
+    note_deferred_write(key);
+    return try_emplace(key).first.value();
+  }
+  V& operator[](K&& key) {
+    note_deferred_write(key);
+    return try_emplace(std::move(key)).first.value();
+  }
   template <class Q>
   requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
            std::is_constructible_v<K, Q&&>) V&
   operator[](Q&& q) {
+    note_deferred_write(q);
     return try_emplace(std::forward<Q>(q)).first.value();
   }
 
@@ -367,7 +381,10 @@ class HashMap {
   template <class Q = K>
   requires(!std::is_convertible_v<const key_arg<Q>&, const_iterator>) size_t
       erase(const key_arg<Q>& key) {
-    return erase_hashed(key, hash_of(key));
+    size_t n = erase_hashed(key, hash_of(key));
+    // After: key may have referred to an entry that queued erases remove.
+    apply_some_deferred();
+    return n;
   }
   // Erases the entry at pos and returns the next one (an iterator with the
   // begin() guarantees, see the top of this file).
@@ -389,6 +406,46 @@ class HashMap {
   // with entries that need destruction gets a fresh table and its old
   // entries go to the sweeper.
   void clear();
+
+  // ---- Deferred erase (deferred.h, map/README.md "Delete storms") -------
+  // These may be called from any attached thread while another thread owns
+  // the map, but not while the map is being moved or destroyed.
+
+  // Queue an erase of key and return: no hashing, no probing, no lock. The
+  // erase is applied within the staleness target (GCMAP_DEFERRED_STALENESS,
+  // by a pause window), at the start of the next collection cycle, by the
+  // owner's next writes (a few per write), or by flush_deferred(),
+  // whichever comes first; until then lookups still find the key. An erase
+  // queued before an insert or assignment of the same key does not remove
+  // the newer value.
+  template <class Q = K>
+  void erase_deferred(const key_arg<Q>& key) {
+    sched::safepoint_poll();  // a storm of these must not hold off a stop
+    hub().push(key, write_seq_.load(std::memory_order_relaxed));
+  }
+  // Queue a bulk erase of every entry for which pred(key, value) holds,
+  // applied a few buckets at a time; on_erase(key, value) sees each entry
+  // just before it is destroyed. Entries present from the call until the
+  // sweep ends are each examined once; others may or may not be. pred and
+  // on_erase may run inside a pause window with the world stopped: keep them
+  // short, and do not touch this map or block in them.
+  template <class Pred>
+  void erase_if_deferred(Pred pred) {
+    erase_if_deferred(std::move(pred), [](const K&, V&) {});
+  }
+  template <class Pred, class OnErase>
+  void erase_if_deferred(Pred pred, OnErase on_erase) {
+    sched::safepoint_poll();
+    hub().add_sweep(std::move(pred), std::move(on_erase));
+  }
+  // The owner: apply everything queued for this map now, on this thread.
+  // Returns the queued erases and swept entries it handled.
+  size_t flush_deferred();
+  // Queued erases and bulk erases not yet applied.
+  size_t deferred_pending() const {
+    auto* h = deferred_.load(std::memory_order_acquire);
+    return h != nullptr ? h->pending() : 0;
+  }
 
   // ---- Iteration ---------------------------------------------------------
 
@@ -426,6 +483,8 @@ class HashMap {
   friend struct map_detail::Walk;
   template <class>
   friend struct map_detail::TestPeer;
+  template <class>
+  friend class map_detail::DeferredHub;
 
   using Bucket = map_detail::Bucket<K, V>;
   using Array = map_detail::BucketArray<K, V, kScan>;
@@ -532,13 +591,17 @@ class HashMap {
   template <class Q, class CK, class CV>
   std::pair<iterator, bool> emplace_impl(const Q& key, CK&& ck, CV&& cv) {
     sched::safepoint_poll();
+    apply_some_deferred();
     uint64_t h = hash_of(key);
     auto [s, inserted] = insert_slot(key, h, ck, cv);
+    if (inserted) note_deferred_write(key);
     return {make_iterator<false>(s), inserted};
   }
   template <class Q, class CK, class M>
   std::pair<iterator, bool> assign_impl(const Q& key, CK&& ck, M&& obj) {
     sched::safepoint_poll();
+    apply_some_deferred();
+    note_deferred_write(key);
     uint64_t h = hash_of(key);
     auto cv = [&](void* p) { ::new (p) V(std::forward<M>(obj)); };
     auto [s, inserted] = insert_slot(key, h, ck, cv);
@@ -565,6 +628,40 @@ class HashMap {
   void finish_growth();
   void evacuate_all();
 
+  // Deferred erases (deferred.h).
+  using Hub = map_detail::DeferredHub<HashMap>;
+  using ApplyMode = map_detail::ApplyMode;
+  // Queued erases a write applies before its own work, and buckets an
+  // erase_if_deferred step sweeps.
+  static constexpr size_t kDeferredPerWrite = 4;
+  static constexpr size_t kSweepBucketsPerStep = 16;
+  struct SweepCursor {  // an erase_if_deferred's place in a table
+    const void* table = nullptr;
+    uint32_t epoch = 0;
+    size_t bucket = 0;
+  };
+  Hub& hub();
+  // A write applies a few queued erases first (as growWork evacuates a few
+  // buckets), and records itself if erases are pending.
+  void apply_some_deferred();
+  template <class Q>
+  void note_deferred_write(const Q& key) {
+    Hub* h = deferred_.load(std::memory_order_acquire);
+    if (h != nullptr && h->pending() != 0) {
+      uint64_t seq = write_seq_.load(std::memory_order_relaxed) + 1;
+      write_seq_.store(seq, std::memory_order_relaxed);
+      h->note_write(key, seq);
+    }
+  }
+  // Whether a window may apply erases now: not in the middle of the
+  // owner's write, and no evacuation that an erase would have to advance.
+  bool deferred_window_ok() const { return !(flags() & map_detail::kFlagWriting) && !growing(); }
+  template <class Q>
+  void deferred_erase(const Q& key, ApplyMode mode);
+  template <class Pred, class OnErase>
+  bool deferred_sweep(const Pred& pred, const OnErase& on_erase, SweepCursor& c, ApplyMode mode,
+                      size_t* erased);
+
   void init_buckets(uint8_t log2);
   void register_root() {
     if (off_heap_ && !root_.registered()) {
@@ -588,6 +685,11 @@ class HashMap {
   Ptr<Array> buckets_;
   Ptr<Array> oldbuckets_;
   RootProvider root_;
+  // Deferred erases: the hub (created by the first erase_deferred, from any
+  // thread), and the count of writes made while erases were pending (their
+  // order against queued erases of the same key).
+  std::atomic<map_detail::DeferredHub<HashMap>*> deferred_{nullptr};
+  std::atomic<uint64_t> write_seq_{0};
   [[no_unique_address]] Hash hash_;
   [[no_unique_address]] Eq eq_;
 };

@@ -327,6 +327,12 @@ void GCMAP_HASHMAP::take(HashMap& o) noexcept {
   o.set_flags(0);
   ++o.epoch_;
   o.root_.release();
+  // Queued erases follow the entries they name; what this map had queued
+  // for its dropped contents goes with them.
+  delete deferred_.exchange(o.deferred_.exchange(nullptr, std::memory_order_acq_rel),
+                            std::memory_order_acq_rel);
+  if (Hub* h = deferred_.load(std::memory_order_acquire)) h->rebind(this);
+  write_seq_.store(o.write_seq_.load(std::memory_order_relaxed), std::memory_order_relaxed);
 }
 
 GCMAP_HASHMAP_TEMPLATE
@@ -357,6 +363,104 @@ HashMapStats GCMAP_HASHMAP::stats() const {
     st.tombstones += old->tombstones();
   }
   return st;
+}
+
+// ---- Deferred erases (deferred.h) ------------------------------------------
+
+GCMAP_HASHMAP_TEMPLATE
+typename GCMAP_HASHMAP::Hub& GCMAP_HASHMAP::hub() {
+  Hub* h = deferred_.load(std::memory_order_acquire);
+  if (GCMAP_LIKELY(h != nullptr)) return *h;
+  // The first erase_deferred, perhaps on several threads at once.
+  auto* fresh = new Hub(this);
+  if (deferred_.compare_exchange_strong(h, fresh, std::memory_order_acq_rel)) {
+    map_detail::ensure_deferred_scheduler();
+    return *fresh;
+  }
+  delete fresh;
+  return *h;
+}
+
+GCMAP_HASHMAP_TEMPLATE
+void GCMAP_HASHMAP::apply_some_deferred() {
+  Hub* h = deferred_.load(std::memory_order_acquire);
+  if (GCMAP_LIKELY(h == nullptr) || !h->owner_has_work() || !h->try_begin_apply()) return;
+  h->apply(kDeferredPerWrite, ApplyMode::kOwner, [] { return false; });
+  h->end_apply();
+}
+
+GCMAP_HASHMAP_TEMPLATE
+size_t GCMAP_HASHMAP::flush_deferred() {
+  sched::safepoint_poll();
+  Hub* h = deferred_.load(std::memory_order_acquire);
+  if (h == nullptr) return 0;
+  size_t done = 0;
+  while (h->pending() != 0) {
+    // A window on another thread may hold the hub for a moment (this thread
+    // was not stopped at a safepoint yet): wait our turn at safepoints.
+    if (!h->try_begin_apply()) {
+      sched::safepoint_poll();
+      std::this_thread::yield();
+      continue;
+    }
+    done += h->apply(~size_t{0}, ApplyMode::kOwner, [] { return false; });
+    h->end_apply();
+  }
+  return done;
+}
+
+// Apply one queued erase. The owner takes the full erase path (growWork,
+// shrink); a window, which must not allocate, erases in place on a map that
+// is not growing (deferred_window_ok) and leaves a shrink to the owner's
+// next erase.
+GCMAP_HASHMAP_TEMPLATE
+template <class Q>
+void GCMAP_HASHMAP::deferred_erase(const Q& key, ApplyMode mode) {
+  uint64_t h = hash_of(key);
+  if (mode == ApplyMode::kOwner) {
+    erase_hashed(key, h);
+    return;
+  }
+  WriteGuard guard(this);
+  if (count_ == 0) return;
+  if (Slot s = find_slot(key, h)) erase_slot(s);
+}
+
+// One step of an erase_if_deferred: the next few buckets of the current
+// table. A table that changed since the sweep's last step (grown, shrunk,
+// cleared) is swept again from its start; entries examined twice are only
+// examined, and erased ones are gone.
+GCMAP_HASHMAP_TEMPLATE
+template <class Pred, class OnErase>
+bool GCMAP_HASHMAP::deferred_sweep(const Pred& pred, const OnErase& on_erase, SweepCursor& c,
+                                   ApplyMode mode, size_t* erased) {
+  using namespace map_detail;
+  if (mode == ApplyMode::kOwner && growing()) {
+    WriteGuard guard(this);
+    evacuate_all();  // may allocate: the owner may
+  }
+  Array* a = buckets_.get();
+  if (a == nullptr || count_ == 0) return true;
+  if (c.table != a || c.epoch != epoch_) c = SweepCursor{a, epoch_, 0};
+  WriteGuard guard(this);
+  const size_t nb = a->nbuckets();
+  const size_t end = std::min(nb, c.bucket + kSweepBucketsPerStep);
+  for (size_t bi = c.bucket; bi < end && count_ != 0; ++bi) {
+    Bucket* head = a->bucket(bi);
+    for (Bucket* b = head; b != nullptr; b = b->overflow) {
+      for (unsigned i = 0; i < kBucketCnt; ++i) {
+        uint8_t t = b->top(i);
+        if (t == kEmptyRest) break;
+        if (t < kMinTopHash) continue;
+        if (!pred(*b->key(i), *b->value(i))) continue;
+        on_erase(*b->key(i), *b->value(i));
+        erase_slot(Slot{b, head, i, false});
+        ++*erased;
+      }
+    }
+  }
+  c.bucket = end;
+  return end == nb || count_ == 0;
 }
 
 #undef GCMAP_HASHMAP_TEMPLATE

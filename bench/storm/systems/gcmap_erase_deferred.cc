@@ -1,0 +1,107 @@
+// systems/gcmap_erase_deferred.cc — system 2: gcmap::HashMap whose storm
+// queues its erases with erase_deferred (the scheduler applies them in pause
+// windows, the owner's writes a few at a time); flush() before VERIFY.
+#include <gcmap/gcmap.h>
+
+#include "gcmap/sched/stw.h"
+#include "pause_log.h"
+#include "system.h"
+#include "worker.h"
+
+namespace storm {
+namespace {
+
+struct GcNode : gcmap::GarbageCollected<GcNode> {
+  gcmap::Ptr<GcNode> next;
+  uint64_t payload[kNodeWords];
+  void trace(gcmap::Visitor& v) const { v.visit(next); }
+};
+struct GcSession : gcmap::GarbageCollected<GcSession> {
+  uint64_t id;
+  uint64_t payload[kSessionWords];
+  gcmap::Ptr<GcNode> ring;
+  void trace(gcmap::Visitor& v) const { v.visit(ring); }
+};
+
+class GcmapMap {
+ public:
+  void insert(std::string_view key, uint64_t id) {
+    GcSession* s = gcmap::make<GcSession>();
+    s->id = id;
+    fill_session_payload(s->payload, id);
+    GcNode* n[kRingNodes];
+    for (unsigned k = 0; k < kRingNodes; ++k) {
+      n[k] = gcmap::make<GcNode>();
+      fill_node_payload(n[k]->payload, id, k);
+    }
+    for (unsigned k = 0; k < kRingNodes; ++k) n[k]->next = n[(k + 1) % kRingNodes];
+    s->ring = n[0];
+    map_.insert_or_assign(std::string(key), s);
+  }
+  bool lookup(std::string_view key, uint64_t& id) {
+    auto it = map_.find(key);
+    if (it == map_.end()) return false;
+    id = it->second->id;
+    return true;
+  }
+  bool erase(std::string_view key) { return map_.erase(key) != 0; }
+  void storm_erase(std::string_view key) { map_.erase_deferred(key); }
+  void flush() { map_.flush_deferred(); }
+  size_t size() const { return map_.size(); }
+  template <class F>
+  void for_each(F&& f) {
+    for (auto&& [key, s] : map_) f(std::string_view(key), s->id, content_sum(*s));
+  }
+
+ private:
+  gcmap::HashMap<std::string, gcmap::Ptr<GcSession>> map_;
+};
+
+class GcmapDeferredSystem : public System {
+ public:
+  void run_attached(const std::function<void()>& body) override {
+    gcmap::ThreadScope attach;
+    body();
+  }
+  void blocking(const std::function<void()>& wait) override {
+    gcmap::BlockingRegion region;
+    wait();
+  }
+  void run_worker(Worker& w) override {
+    GcmapMap map;
+    w.run(map);
+  }
+  // The forced collection after AFTER: a concurrent cycle the caller waits
+  // for, as Go's runtime.GC() is (collect() would stop the world for the
+  // whole mark).
+  bool collect() override {
+    gcmap::collect_concurrent();
+    return true;
+  }
+  bool pause_histogram(gcmap::base::LocalHistogram& h) override {
+    h.merge(gcmap::sched::pause_stats().pauses);
+    return true;
+  }
+  uint64_t heap_in_use() override { return gcmap::stats().heap_live; }
+  nlohmann::json info() override {
+    gcmap::DeferredStats d = gcmap::deferred_stats();
+    return {{"allocator", "gcmap"},
+            {"deferred",
+             {{"queued", d.queued},
+              {"applied", d.applied},
+              {"superseded", d.superseded},
+              {"windows", d.windows},
+              {"window_p50_ns", d.window_p50_ns},
+              {"window_p99_ns", d.window_p99_ns},
+              {"window_max_ns", d.window_max_ns},
+              {"erase_ns", d.erase_ns}}},
+            {"heap_metric", "gcmap::stats().heap_live"},
+            {"pause_metric", "sched::pause_stats().pauses: request .. every mutator running"}};
+  }
+};
+
+}  // namespace
+}  // namespace storm
+
+STORM_REGISTER_SYSTEM(storm::GcmapDeferredSystem, "gcmap_erase_deferred",
+                      "gcmap::HashMap<std::string, Ptr<Session>>, erase_deferred in the storm", 2);

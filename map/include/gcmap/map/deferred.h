@@ -1,0 +1,342 @@
+// Deferred erases: the per-map hub that erase_deferred queues into, what
+// applies the queued erases (the map's own writes, pause windows, a flush),
+// and the process-wide scheduler that opens windows for them.
+//
+//   sessions.erase_deferred(id);             queue it; no probing, no lock
+//   sessions.erase_if_deferred(expired);     a bulk erase, bucket range by range
+//   sessions.flush_deferred();               apply everything now, here
+//
+// Why: erasing a million sessions at once should cost the request thread a
+// few nanoseconds per key. The erases are applied in bulk where nobody waits
+// for them: inside pause windows that the scheduler opens (map/README.md has
+// the policy), at the start of every collection cycle (so what they unlink
+// is garbage for that very cycle), and a few at a time by the owner's own
+// writes, as growWork evacuates a few buckets.
+//
+// Each producing thread has its own single-producer queue per map
+// (deferred_queue.h): appending is plain stores and one release store. One
+// applier at a time per map (an atomic flag): a window worker, the owner
+// inside a write, or flush_deferred.
+//
+// A window never allocates: it skips a map whose owner was stopped in the
+// middle of a write, and a map that is growing or shrinking (the owner's
+// writes, which apply queued erases first, finish the evacuation), and it
+// erases without starting a shrink (the owner's next erase does that).
+//
+// Ordering: an erase queued before an insert or assignment of the same key
+// must not remove the newer value. The map counts its writes while erases
+// are pending; each queued erase carries the count it saw; a write records
+// the key with its count; an erase older than the key's last write is
+// dropped ("superseded").
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+
+#include "gcmap/map/deferred_queue.h"
+#include "gcmap/map/hash.h"
+
+namespace gcmap {
+
+// Process-wide figures of deferred erases (all maps).
+struct DeferredStats {
+  uint64_t queued = 0;         // erase_deferred calls, ever
+  uint64_t applied = 0;        // queued erases applied (found or not)
+  uint64_t superseded = 0;     // dropped: the key was written again after it was queued
+  uint64_t swept = 0;          // entries erased by erase_if_deferred
+  uint64_t pending = 0;        // queued erases and bulk erases not yet done
+  uint64_t oldest_age_ns = 0;  // age of the oldest pending erase (an upper bound)
+  uint64_t windows = 0;        // pause windows the scheduler opened
+  uint64_t window_p50_ns = 0, window_p99_ns = 0, window_max_ns = 0;  // their lengths
+  double erase_ns = 0;  // measured cost of one applied erase in a window
+};
+DeferredStats deferred_stats();
+
+namespace map_detail {
+
+// How an applier runs: the owner may do anything an erase does; a window
+// must not allocate, park or run into the owner's unfinished write.
+enum class ApplyMode { kOwner, kWindow };
+
+class DeferredHubBase {
+ public:
+  DeferredHubBase();
+  virtual ~DeferredHubBase();
+  DeferredHubBase(const DeferredHubBase&) = delete;
+  DeferredHubBase& operator=(const DeferredHubBase&) = delete;
+
+  uint64_t id() const { return id_; }
+  // Any thread: queued erases and bulk erases not yet done (a snapshot), and
+  // erases ever queued.
+  virtual size_t pending() const = 0;
+  virtual uint64_t pushed() const = 0;
+  // The applier (holding the flag): the oldest pending erase's queue time.
+  virtual uint64_t oldest_ns() = 0;
+  // The applier: apply up to max queued erases (and sweep steps) until
+  // `stop()` says so; returns how many it applied or swept.
+  virtual size_t apply(size_t max, ApplyMode mode, const std::function<bool()>& stop) = 0;
+
+  // Leave the registry (waits for the scheduler to let go of this hub).
+  // The most derived destructor calls it first.
+  void unregister();
+
+  bool try_begin_apply() {
+    bool expected = false;
+    return applying_.compare_exchange_strong(expected, true, std::memory_order_acq_rel);
+  }
+  void end_apply() { applying_.store(false, std::memory_order_release); }
+
+ protected:
+  // The calling thread's cached queue for hub `id`, or null.
+  static void* cached_queue(uint64_t id);
+  static void cache_queue(uint64_t id, void* queue);
+  void count_applied(uint64_t applied, uint64_t superseded, uint64_t swept);
+  void retire_queued(uint64_t queued);
+
+ private:
+  std::atomic<bool> applying_{false};
+  const uint64_t id_;
+};
+
+template <class Map>
+class DeferredHub final : public DeferredHubBase {
+  using K = typename Map::key_type;
+  using V = typename Map::mapped_type;
+  using Queue = DeferredQueue<K>;
+  // Keys as the queue and the write record hold them: std::string as
+  // bytes, looked up by string_view.
+  static constexpr bool kStringKey = std::is_same_v<K, std::string>;
+
+ public:
+  using Pred = std::function<bool(const K&, const V&)>;
+  using OnErase = std::function<void(const K&, V&)>;
+
+  explicit DeferredHub(Map* owner) : owner_(owner) {}
+  ~DeferredHub() override {
+    unregister();  // first: the scheduler must not see a half-destroyed hub
+    uint64_t queued = 0;
+    for (size_t i = 0; i < nqueues_.load(std::memory_order_acquire); ++i) {
+      Queue* q = queues_[i].load(std::memory_order_acquire);
+      queued += q->pushed();
+      delete q;
+    }
+    retire_queued(queued + shared_pushed_);
+  }
+
+  void rebind(Map* owner) { owner_ = owner; }
+
+  // Any thread.
+  template <class Q>
+  void push(const Q& key, uint64_t seq) {
+    Queue* q = static_cast<Queue*>(cached_queue(id()));
+    if (q == nullptr) q = find_or_make_queue();
+    if (q != nullptr) {
+      q->push(key, seq);
+      return;
+    }
+    // More producing threads than slots: a shared, locked queue.
+    std::lock_guard<std::mutex> g(mu_);
+    shared_.emplace_back(K(key), seq);
+    ++shared_pushed_;
+    shared_pending_.store(shared_.size(), std::memory_order_release);
+  }
+
+  // Any thread: a bulk erase by predicate.
+  void add_sweep(Pred pred, OnErase on_erase) {
+    std::lock_guard<std::mutex> g(mu_);
+    sweeps_.push_back(Sweep{std::move(pred), std::move(on_erase)});
+    nsweeps_.store(sweeps_.size(), std::memory_order_release);
+  }
+
+  size_t pending() const override {
+    size_t n =
+        shared_pending_.load(std::memory_order_acquire) + nsweeps_.load(std::memory_order_acquire);
+    for (size_t i = 0; i < nqueues_.load(std::memory_order_acquire); ++i) {
+      n += queues_[i].load(std::memory_order_acquire)->pending();
+    }
+    return n;
+  }
+
+  uint64_t oldest_ns() override {
+    uint64_t oldest = 0;
+    for (size_t i = 0; i < nqueues_.load(std::memory_order_acquire); ++i) {
+      uint64_t t = queues_[i].load(std::memory_order_acquire)->oldest_ns();
+      if (t != 0 && (oldest == 0 || t < oldest)) oldest = t;
+    }
+    if (oldest == 0 && (nsweeps_.load(std::memory_order_acquire) != 0 ||
+                        shared_pending_.load(std::memory_order_acquire) != 0)) {
+      oldest = since_ns_;
+    }
+    return oldest;
+  }
+
+  // The owner: erases to apply, or a write record a window left to free.
+  bool owner_has_work() const { return pending() != 0 || !written_.empty(); }
+
+  // The owner, inside a write, while erases are pending: remember that key
+  // was written now, so older queued erases of it are dropped.
+  template <class Q>
+  void note_write(const Q& key, uint64_t seq) {
+    written_.insert_or_assign(RecordKey(key), seq);
+  }
+
+  uint64_t pushed() const override {
+    uint64_t n = 0;
+    for (size_t i = 0; i < nqueues_.load(std::memory_order_acquire); ++i) {
+      n += queues_[i].load(std::memory_order_acquire)->pushed();
+    }
+    std::lock_guard<std::mutex> g(mu_);
+    return n + shared_pushed_;
+  }
+
+  size_t apply(size_t max, ApplyMode mode, const std::function<bool()>& stop) override {
+    Map& m = *owner_;
+    if (mode == ApplyMode::kWindow && !m.deferred_window_ok()) return 0;
+    if (since_ns_ == 0) since_ns_ = base::now_ns();
+    size_t work = 0;  // erases applied or dropped, sweep steps: the budget
+    uint64_t erased = 0, superseded = 0, swept = 0;
+    auto take = [&](const auto& key, uint64_t seq) {
+      if (superseded_by_write(key, seq)) {
+        ++superseded;
+      } else {
+        m.deferred_erase(key, mode);
+        ++erased;
+      }
+      ++work;
+    };
+    // Queued erases, queue by queue, checking `stop` every 8.
+    const size_t nq = nqueues_.load(std::memory_order_acquire);
+    for (size_t k = 0; k < nq && work < max; ++k) {
+      Queue* q = queues_[(next_queue_ + k) % nq].load(std::memory_order_acquire);
+      q->consume(max - work, [&](const typename Queue::Entry& e) {
+        if ((work & 7) == 7 && stop()) return false;
+        take(e.key.get(), e.seq);
+        return true;
+      });
+    }
+    if (nq != 0) next_queue_ = (next_queue_ + 1) % nq;  // spread the work over producers
+    if (shared_pending_.load(std::memory_order_acquire) != 0 && work < max) {
+      std::lock_guard<std::mutex> g(mu_);
+      while (!shared_.empty() && work < max && !stop()) {
+        take(shared_.front().first, shared_.front().second);
+        shared_.pop_front();
+      }
+      shared_pending_.store(shared_.size(), std::memory_order_release);
+    }
+    // Bulk erases, a few buckets per step.
+    while (nsweeps_.load(std::memory_order_acquire) != 0 && work < max && !stop()) {
+      Sweep* sw;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        sw = &sweeps_.front();
+      }
+      size_t n = 0;
+      bool done = m.deferred_sweep(sw->pred, sw->on_erase, sw->cursor, mode, &n);
+      swept += n;
+      work += 1 + n;
+      if (done) {
+        std::lock_guard<std::mutex> g(mu_);
+        sweeps_.pop_front();
+        nsweeps_.store(sweeps_.size(), std::memory_order_release);
+      }
+    }
+    if (pending() == 0) {
+      since_ns_ = 0;
+      // The write record can be large (every write while erases waited):
+      // free it on the owner's time, never inside a window.
+      if (mode == ApplyMode::kOwner) written_.clear();
+    }
+    count_applied(erased, superseded, swept);
+    return work;
+  }
+
+ private:
+  struct Sweep {
+    Pred pred;
+    OnErase on_erase;
+    typename Map::SweepCursor cursor{};
+  };
+  using RecordKey = std::conditional_t<kStringKey, std::string, K>;
+  // The map's own hash and equality, transparent when the map's are.
+  static constexpr bool kTransparent = requires {
+    typename Map::hasher::is_transparent;
+    typename Map::key_equal::is_transparent;
+  };
+  struct RecordHash {
+    using is_transparent = void;
+    template <class Q>
+    size_t operator()(const Q& k) const {
+      return static_cast<size_t>(apply_hash(typename Map::hasher(), k, 0));
+    }
+  };
+  using Written = std::unordered_map<RecordKey, uint64_t, RecordHash, typename Map::key_equal>;
+
+  template <class Q>
+  bool superseded_by_write(const Q& key, uint64_t seq) const {
+    if (written_.empty()) return false;
+    auto it = [&] {
+      if constexpr (kTransparent || std::is_same_v<Q, RecordKey>) {
+        return written_.find(key);
+      } else {
+        return written_.find(RecordKey(key));
+      }
+    }();
+    return it != written_.end() && it->second > seq;
+  }
+
+  Queue* find_or_make_queue() {
+    std::lock_guard<std::mutex> g(mu_);
+    const std::thread::id me = std::this_thread::get_id();
+    size_t n = nqueues_.load(std::memory_order_relaxed);
+    for (size_t i = 0; i < n; ++i) {
+      if (owners_[i] == me) {
+        Queue* q = queues_[i].load(std::memory_order_relaxed);
+        cache_queue(id(), q);
+        return q;
+      }
+    }
+    if (n == kMaxQueues) return nullptr;
+    auto* q = new Queue();
+    owners_[n] = me;
+    queues_[n].store(q, std::memory_order_release);
+    nqueues_.store(n + 1, std::memory_order_release);
+    cache_queue(id(), q);
+    return q;
+  }
+
+  static constexpr size_t kMaxQueues = 64;
+
+  Map* owner_;
+  mutable std::mutex mu_;  // queue creation, the shared queue, the sweeps
+  std::atomic<Queue*> queues_[kMaxQueues] = {};
+  std::thread::id owners_[kMaxQueues];
+  std::atomic<size_t> nqueues_{0};
+  std::deque<std::pair<RecordKey, uint64_t>> shared_;
+  uint64_t shared_pushed_ = 0;
+  std::atomic<size_t> shared_pending_{0};
+  std::deque<Sweep> sweeps_;
+  std::atomic<size_t> nsweeps_{0};
+  // The applier's state.
+  size_t next_queue_ = 0;
+  uint64_t since_ns_ = 0;  // when work was first seen pending (for sweeps' age)
+  Written written_;
+};
+
+// The scheduler (deferred.cc): started with the first hub; opens pause
+// windows as the policy (deferred_policy.h) decides.
+void ensure_deferred_scheduler();
+// Tests: keep the scheduler from opening windows (true), or let it again.
+void pause_deferred_scheduler(bool paused);
+
+}  // namespace map_detail
+}  // namespace gcmap
