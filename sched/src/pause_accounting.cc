@@ -18,6 +18,9 @@ struct State {
   std::vector<uint64_t> pending;  // request_ns of restarted stops not yet recorded
   base::Histogram pauses;
   base::Histogram time_to_safepoint;
+  // The most recent pauses with their start, for a timeline (under mu).
+  std::vector<PauseEvent> ring = std::vector<PauseEvent>(kPauseRing);
+  uint64_t recorded = 0;  // pauses ever put in the ring
 };
 
 State& state() {
@@ -30,7 +33,10 @@ void record_pending() {
   std::lock_guard<std::mutex> lock(s.mu);
   if (s.pending.empty()) return;
   uint64_t now = base::now_ns();
-  for (uint64_t request : s.pending) s.pauses.record(now - request);
+  for (uint64_t request : s.pending) {
+    s.pauses.record(now - request);
+    s.ring[s.recorded++ % kPauseRing] = PauseEvent{request, now - request};
+  }
   s.pending.clear();
 }
 
@@ -52,6 +58,20 @@ void stop_ends(uint64_t request_ns) {
 
 void after_restart() {
   if (state().waiting.load(std::memory_order_acquire) == 0) record_pending();
+}
+
+uint64_t events_since(uint64_t cursor, std::vector<PauseEvent>* out) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (s.recorded > kPauseRing && cursor < s.recorded - kPauseRing) cursor = s.recorded - kPauseRing;
+  for (; cursor < s.recorded; ++cursor) out->push_back(s.ring[cursor % kPauseRing]);
+  return s.recorded;
+}
+
+void reset_events() {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.recorded = 0;
 }
 
 base::Histogram& pauses() {

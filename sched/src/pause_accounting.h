@@ -6,7 +6,10 @@
 
 #include <cstdint>
 
+#include <vector>
+
 #include "gcmap/base/histogram.h"
+#include "gcmap/sched/stw.h"
 
 namespace gcmap::sched::detail::pause_accounting {
 
@@ -17,5 +20,10 @@ void after_restart();                 // the stopper, after it: records if nobod
 
 base::Histogram& pauses();
 base::Histogram& time_to_safepoint();
+
+// The last kPauseRing pauses with their start times: see sched::pause_events_since.
+inline constexpr size_t kPauseRing = 16384;
+uint64_t events_since(uint64_t cursor, std::vector<PauseEvent>* out);
+void reset_events();
 
 }  // namespace gcmap::sched::detail::pause_accounting

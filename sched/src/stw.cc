@@ -105,6 +105,11 @@ PauseStats pause_stats() {
 void reset_pause_stats_for_testing() {
   detail::pause_accounting::pauses().reset();
   detail::pause_accounting::time_to_safepoint().reset();
+  detail::pause_accounting::reset_events();
+}
+
+uint64_t pause_events_since(uint64_t cursor, std::vector<PauseEvent>* out) {
+  return detail::pause_accounting::events_since(cursor, out);
 }
 
 }  // namespace gcmap::sched

@@ -119,6 +119,31 @@ TEST(SchedWorldStop, StopWithNoMutatorsAttachedRecordsAPause) {
   EXPECT_EQ(pause_stats().pauses.count(), 1u);
 }
 
+TEST(SchedWorldStop, PauseEventsRecordEveryStopWithItsStart) {
+  reset_pause_stats_for_testing();
+  std::vector<PauseEvent> events;
+  uint64_t cursor = pause_events_since(0, &events);
+  EXPECT_TRUE(events.empty());
+  uint64_t before = base::now_ns();
+  for (int i = 0; i < 5; ++i) {
+    WorldStop stop("event");
+  }
+  uint64_t after = base::now_ns();
+  cursor = pause_events_since(cursor, &events);
+  ASSERT_EQ(events.size(), 5u);
+  for (const PauseEvent& e : events) {
+    EXPECT_GE(e.start_ns, before);
+    EXPECT_LE(e.start_ns + e.length_ns, after);
+    EXPECT_GT(e.length_ns, 0u);
+  }
+  for (size_t i = 1; i < events.size(); ++i) EXPECT_GT(events[i].start_ns, events[i - 1].start_ns);
+  // The cursor continues where it was.
+  { WorldStop stop("one more"); }
+  std::vector<PauseEvent> more;
+  pause_events_since(cursor, &more);
+  EXPECT_EQ(more.size(), 1u);
+}
+
 TEST(SchedWorldStop, WarnsWhenATimeToSafepointExceedsOneSecond) {
   std::atomic<pid_t> tid{0};
   std::atomic<bool> done{false};

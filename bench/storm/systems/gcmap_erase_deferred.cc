@@ -78,9 +78,12 @@ class GcmapDeferredSystem : public System {
     gcmap::collect_concurrent();
     return true;
   }
-  bool pause_histogram(gcmap::base::LocalHistogram& h) override {
-    h.merge(gcmap::sched::pause_stats().pauses);
-    return true;
+  // Every stop (collection windows and deferred-erase windows alike), with
+  // its start, from sched's pause ring.
+  void collect_pauses(PauseLog& log) override {
+    std::vector<gcmap::sched::PauseEvent> events;
+    cursor_ = gcmap::sched::pause_events_since(cursor_, &events);
+    for (const auto& e : events) log.add(e.start_ns, e.length_ns);
   }
   uint64_t heap_in_use() override { return gcmap::stats().heap_live; }
   nlohmann::json info() override {
@@ -96,8 +99,11 @@ class GcmapDeferredSystem : public System {
               {"window_max_ns", d.window_max_ns},
               {"erase_ns", d.erase_ns}}},
             {"heap_metric", "gcmap::stats().heap_live"},
-            {"pause_metric", "sched::pause_stats().pauses: request .. every mutator running"}};
+            {"pause_metric", "sched::pause_events_since: request .. every mutator running"}};
   }
+
+ private:
+  uint64_t cursor_ = 0;
 };
 
 }  // namespace

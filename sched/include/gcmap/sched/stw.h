@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "gcmap/base/histogram.h"
 #include "gcmap/sched/blocking.h"
@@ -65,5 +66,15 @@ struct PauseStats {
 };
 PauseStats pause_stats();
 void reset_pause_stats_for_testing();
+
+// One pause, for a timeline: its request time (base::now_ns) and length.
+struct PauseEvent {
+  uint64_t start_ns = 0;
+  uint64_t length_ns = 0;
+};
+// Appends to *out the pauses recorded since `cursor` (0 at first) and
+// returns the cursor for the next call. Only the most recent 16384 are kept:
+// a reader that falls further behind loses the oldest.
+uint64_t pause_events_since(uint64_t cursor, std::vector<PauseEvent>* out);
 
 }  // namespace gcmap::sched
