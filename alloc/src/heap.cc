@@ -90,6 +90,8 @@ Heap& Heap::get() {
   return *heap;
 }
 
+// Never destroyed (Heap::get), so it needs no destructor.
+// cppcheck-suppress noDestructor
 Heap::Heap() : impl_(new Impl) {}
 
 void Heap::configure(const HeapOptions& o) {

@@ -41,8 +41,10 @@ struct HeapOptions {
 
 class Heap {
  public:
-  // The process-wide heap (created on first use).
+  // The process-wide heap (created on first use, never destroyed).
   static Heap& get();
+  Heap(const Heap&) = delete;
+  Heap& operator=(const Heap&) = delete;
 
   void configure(const HeapOptions& o);
   const HeapOptions& options() const { return options_; }

@@ -34,7 +34,7 @@ class Ptr {
   }
 
   Ptr& operator=(const Ptr& o) noexcept {
-    store(o.get());
+    if (this != &o) store(o.get());
     return *this;
   }
   template <class U, class = std::enable_if_t<std::is_convertible_v<U*, T*>>>

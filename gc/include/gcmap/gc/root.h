@@ -57,7 +57,10 @@ class Root {
     node_->ptr.store(p, std::memory_order_relaxed);
     return *this;
   }
-  Root& operator=(const Root& o) { return *this = o.get(); }
+  Root& operator=(const Root& o) {
+    if (this != &o) *this = o.get();
+    return *this;
+  }
   Root& operator=(Root&& o) noexcept {
     if (this != &o) {
       reset();

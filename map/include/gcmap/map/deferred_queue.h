@@ -48,7 +48,8 @@ struct QueuedKey<std::string> {
     } else {
       len = kSpilled;
       std::string* heap = new std::string(k);
-      std::memcpy(bytes, &heap, sizeof heap);
+      std::memcpy(bytes, &heap, sizeof(std::string*));  // owned through `bytes`: see ~QueuedKey
+      // cppcheck-suppress memleak
     }
   }
   QueuedKey(const QueuedKey&) = delete;
@@ -63,7 +64,7 @@ struct QueuedKey<std::string> {
  private:
   std::string* spilled() const {
     std::string* p;
-    std::memcpy(&p, bytes, sizeof p);
+    std::memcpy(&p, bytes, sizeof(std::string*));
     return p;
   }
 };
