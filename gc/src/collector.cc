@@ -210,7 +210,7 @@ void full_cycle_locked(RuntimeState& r, bool forced, bool scan_own_stack) {
   end_cycle(r, c, c.stw_ns * std::max(1u, c.workers));
 }
 
-void lock_cycle(RuntimeState& r, std::unique_lock<std::mutex>& lock) {
+void lock_cycle(RuntimeState& /*r*/, std::unique_lock<std::mutex>& lock) {
   if (lock.try_lock()) return;
   // Another cycle phase runs: wait as a stopped thread would, or its stop
   // would wait for us.

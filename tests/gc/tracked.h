@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/clobber_stack.h"
 #include "gcmap/gc/testing.h"
 #include "gcmap/gcmap.h"
 
@@ -48,14 +49,7 @@ struct Tracked : GarbageCollected<Tracked> {
   Ptr<Tracked> b;
 };
 
-// Overwrite the stack below the caller's frame, where frames of functions
-// that already returned left copies of pointers: a conservative scan of this
-// thread would otherwise find them (Boehm's GC_clear_stack does the same).
-GCMAP_NOINLINE inline void clobber_stack() {
-  char buf[32768];
-  std::memset(buf, 0, sizeof buf);
-  asm volatile("" : : "r"(buf) : "memory");
-}
+using test_common::clobber_stack;
 
 // A test whose objects may outlive its body: registries live in the
 // fixture, and TearDown collects (without scanning this stack) so that every

@@ -67,7 +67,9 @@ TEST_F(Deferred, RandomMixMatchesTheModelAtEveryFlushPoint) {
       if (!pending) {
         auto it = m.find(k);
         ASSERT_EQ(it != m.end(), model.count(k) != 0) << "key " << k << " op " << op;
-        if (it != m.end()) ASSERT_EQ(it->second, model[k]);
+        if (it != m.end()) {
+          ASSERT_EQ(it->second, model[k]);
+        }
       }
     } else {
       m.flush_deferred();
@@ -141,7 +143,9 @@ TEST_F(Deferred, AWindowStopsAtItsDeadlineAndTheRestCompletesInLaterWindows) {
       ++windows;
       size_t now = m.deferred_pending();
       ASSERT_LT(now, last) << "every window makes progress";
-      if (now != 0) ASSERT_FALSE(r.completed);
+      if (now != 0) {
+        ASSERT_FALSE(r.completed);
+      }
       last = now;
     }
   }

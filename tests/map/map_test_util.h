@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/clobber_stack.h"
 #include "gcmap/gc/testing.h"
 #include "gcmap/gcmap.h"
 
@@ -156,10 +157,8 @@ class MapTest : public ::testing::Test {
 
 // Overwrite the stack below the caller: frames that returned left copies of
 // pointers that a conservative scan of this thread would otherwise find.
-GCMAP_NOINLINE inline void clobber_stack_for_test() {
-  char buf[32768];
-  std::memset(buf, 0, sizeof buf);
-  asm volatile("" : : "r"(buf) : "memory");
+inline void clobber_stack_for_test() {
+  test_common::clobber_stack();
 }
 
 // Bytes the last collection found live.
