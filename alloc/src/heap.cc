@@ -9,6 +9,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <string_view>
 #include <thread>
 
 #include "gcmap/alloc/pagemap.h"
@@ -107,6 +108,29 @@ void Heap::configure(const HeapOptions& o) {
   };
   set_decay("dirty_decay_ms", o.dirty_decay_ms);
   set_decay("muzzy_decay_ms", o.muzzy_decay_ms);
+  if (o.background_purge && !malloc_conf_sets_background_thread(getenv("MALLOC_CONF"))) {
+    // One thread is enough for one arena's purging and takes the least from
+    // the mutators; a jemalloc built without background threads says
+    // ENOENT or EFAULT, and then purging stays inline, as before.
+    size_t one = 1;
+    bool on = true;
+    (void)mallctl("max_background_threads", nullptr, nullptr, &one, sizeof one);
+    (void)mallctl("background_thread", nullptr, nullptr, &on, sizeof on);
+  }
+}
+
+bool malloc_conf_sets_background_thread(const char* conf) {
+  if (conf == nullptr) return false;
+  // Options are "key:value" separated by commas; match a whole key.
+  std::string_view rest(conf);
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view opt = rest.substr(0, comma);
+    if (opt.substr(0, opt.find(':')) == "background_thread") return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
 }
 
 void Heap::set_free_hook(FreeHook hook, void* ctx) {

@@ -37,7 +37,17 @@ struct HeapOptions {
   // jemalloc decay for the heap's arena, in ms (-1: jemalloc's default).
   long dirty_decay_ms = -1;
   long muzzy_decay_ms = -1;
+  // Purge on jemalloc's background thread (one, `background_thread:true`)
+  // instead of inline in whichever mallocx/dallocx crosses a decay step:
+  // an inline purge (madvise of many pages) inside a mutator's span refill
+  // holds up a stop for hundreds of microseconds. Left alone when MALLOC_CONF
+  // names background_thread: the service's own setting wins.
+  bool background_purge = true;
 };
+
+// Whether a jemalloc configuration string (MALLOC_CONF's syntax) sets
+// background_thread itself.
+bool malloc_conf_sets_background_thread(const char* conf);
 
 class Heap {
  public:
