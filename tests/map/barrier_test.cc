@@ -150,6 +150,24 @@ const Node* value_of(ValMap& m, uint64_t k) {
   return v != nullptr ? v->get() : nullptr;
 }
 
+// For keys 0..n-1: take the object that `drop(k)` will drop (old_of(k)),
+// skip it if something shaded it already (a stale stack word at the start),
+// drop it, and require it shaded; at least `min_tested` must be tested.
+template <class OldOf, class Drop>
+void expect_each_drop_shades(const char* what, uint64_t n, size_t min_tested, OldOf old_of,
+                             Drop drop) {
+  size_t tested = 0;
+  for (uint64_t k = 0; k < n; ++k) {
+    const Node* old = old_of(k);
+    ASSERT_NE(old, nullptr) << what << " " << k;
+    if (shaded(old)) continue;
+    drop(k);
+    EXPECT_TRUE(shaded(old)) << what << " " << k << " dropped its object unshaded";
+    ++tested;
+  }
+  EXPECT_GE(tested, min_tested) << what;
+}
+
 // ---- Erase ---------------------------------------------------------------
 
 // Half of the entries, so that no shrink starts (and nothing allocates).
@@ -158,16 +176,9 @@ TEST_F(MapBarrier, EraseByKeyShadesTheValue) {
   Registry& reg = registry(64);
   auto m = value_map(&reg, 64);
   start_mark();
-  size_t tested = 0;
-  for (uint64_t k = 0; k < 32; ++k) {
-    const Node* old = value_of(*m, k);
-    ASSERT_NE(old, nullptr);
-    if (shaded(old)) continue;
-    ASSERT_EQ(m->erase(k), 1u);
-    EXPECT_TRUE(shaded(old)) << "erase(" << k << ") dropped its value unshaded";
-    ++tested;
-  }
-  EXPECT_GE(tested, 16u);
+  expect_each_drop_shades(
+      "erase(key), value", 32, 16, [&](uint64_t k) { return value_of(*m, k); },
+      [&](uint64_t k) { ASSERT_EQ(m->erase(k), 1u); });
 }
 
 TEST_F(MapBarrier, EraseByKeyShadesTheKey) {
@@ -176,15 +187,9 @@ TEST_F(MapBarrier, EraseByKeyShadesTheKey) {
   std::vector<Node*> nodes;
   auto m = key_map(&reg, 64, &nodes);
   start_mark();
-  size_t tested = 0;
-  for (size_t i = 0; i < 32; ++i) {
-    const Node* old = nodes[i];
-    if (shaded(old)) continue;
-    ASSERT_EQ(m->erase(Ptr<Node>(nodes[i])), 1u);
-    EXPECT_TRUE(shaded(old)) << "erase dropped key " << i << " unshaded";
-    ++tested;
-  }
-  EXPECT_GE(tested, 16u);
+  expect_each_drop_shades(
+      "erase(key), key", 32, 16, [&](uint64_t i) { return nodes[i]; },
+      [&](uint64_t i) { ASSERT_EQ(m->erase(Ptr<Node>(nodes[i])), 1u); });
 }
 
 TEST_F(MapBarrier, EraseByIteratorShadesKeyAndValue) {
@@ -195,31 +200,24 @@ TEST_F(MapBarrier, EraseByIteratorShadesKeyAndValue) {
   auto km = key_map(&reg, 64, &nodes);
   start_mark();
   // An iterator from find().
-  size_t tested = 0;
-  for (uint64_t k = 0; k < 16; ++k) {
-    auto it = vm->find(k);
-    ASSERT_NE(it, vm->end());
-    const Node* old = it->second;
-    if (shaded(old)) continue;
-    vm->erase(it);
-    EXPECT_TRUE(shaded(old)) << "erase(find(" << k << "))";
-    ++tested;
-  }
-  EXPECT_GE(tested, 8u);
-  tested = 0;
-  for (size_t i = 0; i < 16; ++i) {
-    auto it = km->find(Ptr<Node>(nodes[i]));
-    ASSERT_NE(it, km->end());
-    if (shaded(nodes[i])) continue;
-    km->erase(it);
-    EXPECT_TRUE(shaded(nodes[i])) << "erase(find(key " << i << "))";
-    ++tested;
-  }
-  EXPECT_GE(tested, 8u);
+  expect_each_drop_shades(
+      "erase(find(k)), value", 16, 8, [&](uint64_t k) { return value_of(*vm, k); },
+      [&](uint64_t k) {
+        auto it = vm->find(k);
+        ASSERT_NE(it, vm->end());
+        vm->erase(it);
+      });
+  expect_each_drop_shades(
+      "erase(find(k)), key", 16, 8, [&](uint64_t i) { return nodes[i]; },
+      [&](uint64_t i) {
+        auto it = km->find(Ptr<Node>(nodes[i]));
+        ASSERT_NE(it, km->end());
+        km->erase(it);
+      });
   // Erasing everything while iterating. Below 26 entries a shrink starts,
   // and the evacuations that the later erases drive shade the entries they
   // move before those are erased: those are not tested here.
-  tested = 0;
+  size_t tested = 0;
   for (auto it = vm->begin(); it != vm->end();) {
     const Node* old = it->second;
     const bool fresh = !shaded(old);
@@ -323,18 +321,14 @@ TEST_F(MapBarrier, InsertOrAssignOverAPresentKeyShadesTheOldValue) {
   Registry& reg = registry(96);
   auto m = value_map(&reg, 64);
   start_mark();
-  size_t tested = 0;
-  for (uint64_t k = 0; k < 32; ++k) {
-    Node* fresh = make<Node>(&reg, 64 + k);  // black: allocated during the mark
-    const Node* old = value_of(*m, k);
-    if (shaded(old)) continue;
-    auto [it, inserted] = m->insert_or_assign(k, fresh);
-    ASSERT_FALSE(inserted);
-    EXPECT_EQ(it->second.get(), fresh);
-    EXPECT_TRUE(shaded(old)) << "insert_or_assign(" << k << ") dropped the old value unshaded";
-    ++tested;
-  }
-  EXPECT_GE(tested, 16u);
+  expect_each_drop_shades(
+      "insert_or_assign", 32, 16, [&](uint64_t k) { return value_of(*m, k); },
+      [&](uint64_t k) {
+        Node* fresh = make<Node>(&reg, 64 + k);  // black: allocated during the mark
+        auto [it, inserted] = m->insert_or_assign(k, fresh);
+        ASSERT_FALSE(inserted);
+        EXPECT_EQ(it->second.get(), fresh);
+      });
 }
 
 // The value's own assignment does not shade: only the map's drop_barrier can.
@@ -343,17 +337,14 @@ TEST_F(MapBarrier, InsertOrAssignShadesEvenWhenTheValueAssignmentDoesNot) {
   Registry& reg = registry(64);
   auto m = handle_map(&reg, 64);
   start_mark();
-  size_t tested = 0;
-  for (uint64_t k = 0; k < 32; ++k) {
-    const Node* old = m->at(k).node.get();
-    if (shaded(old)) continue;
-    auto [it, inserted] = m->insert_or_assign(k, Handle(nullptr));
-    ASSERT_FALSE(inserted);
-    EXPECT_EQ(it->second.node.get(), nullptr);
-    EXPECT_TRUE(shaded(old)) << "insert_or_assign(" << k << ") dropped the old value unshaded";
-    ++tested;
-  }
-  EXPECT_GE(tested, 16u);
+  expect_each_drop_shades(
+      "insert_or_assign, unbarriered assignment", 32, 16,
+      [&](uint64_t k) { return m->at(k).node.get(); },
+      [&](uint64_t k) {
+        auto [it, inserted] = m->insert_or_assign(k, Handle(nullptr));
+        ASSERT_FALSE(inserted);
+        EXPECT_EQ(it->second.node.get(), nullptr);
+      });
 }
 
 // operator[] returns a reference; the assignment through it is Ptr's own,
@@ -363,17 +354,13 @@ TEST_F(MapBarrier, AssignmentThroughSubscriptShadesTheOldValue) {
   Registry& reg = registry(96);
   auto m = value_map(&reg, 64);
   start_mark();
-  size_t tested = 0;
-  for (uint64_t k = 0; k < 32; ++k) {
-    Node* fresh = k % 2 == 0 ? make<Node>(&reg, 64 + k) : nullptr;
-    const Node* old = value_of(*m, k);
-    if (shaded(old)) continue;
-    (*m)[k] = fresh;
-    EXPECT_EQ(value_of(*m, k), fresh);
-    EXPECT_TRUE(shaded(old)) << "m[" << k << "] = ... dropped the old value unshaded";
-    ++tested;
-  }
-  EXPECT_GE(tested, 16u);
+  expect_each_drop_shades(
+      "m[k] = ...", 32, 16, [&](uint64_t k) { return value_of(*m, k); },
+      [&](uint64_t k) {
+        Node* fresh = k % 2 == 0 ? make<Node>(&reg, 64 + k) : nullptr;
+        (*m)[k] = fresh;
+        EXPECT_EQ(value_of(*m, k), fresh);
+      });
 }
 
 // ---- Evacuation ----------------------------------------------------------
