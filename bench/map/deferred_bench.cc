@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "gcmap/gc/testing.h"
 #include "gcmap/gcmap.h"
 #include "gcmap/sched/stw.h"
 
@@ -82,6 +83,9 @@ int main(int argc, char** argv) {
   std::shuffle(victims.begin(), victims.end(), rng);
   gcmap::collect_concurrent();
   gcmap::DeferredStats d0 = gcmap::deferred_stats();
+  // Pause and time-to-safepoint figures from here on: the storm and its
+  // application, not the load's collections.
+  gcmap::testing::reset_pause_stats();
   uint64_t pauses0 = gcmap::stats().pauses.count;
 
   double t0 = now_s();
@@ -107,11 +111,12 @@ int main(int argc, char** argv) {
   std::printf(
       "mode=%s n=%lu erased=%zu caller_s=%.4f ns_per_key=%.1f all_applied_s=%.4f windows=%lu "
       "window_p50_us=%.1f window_p99_us=%.1f window_max_us=%.1f erase_ns=%.1f pauses=%lu "
-      "pause_max_us=%.1f size=%zu\n",
+      "pause_max_us=%.1f ttsp_max_us=%.1f size=%zu\n",
       deferred ? "deferred" : "erase", static_cast<unsigned long>(n), victims.size(), caller,
       caller * 1e9 / static_cast<double>(victims.size()), applied,
       static_cast<unsigned long>(d.windows - d0.windows), d.window_p50_ns / 1e3,
       d.window_p99_ns / 1e3, d.window_max_ns / 1e3, d.erase_ns,
-      static_cast<unsigned long>(s.pauses.count - pauses0), s.pauses.max_ns / 1e3, m.size());
+      static_cast<unsigned long>(s.pauses.count - pauses0), s.pauses.max_ns / 1e3,
+      s.time_to_safepoint.max_ns / 1e3, m.size());
   return 0;
 }
