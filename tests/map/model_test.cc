@@ -39,6 +39,16 @@ struct StringTraits {
   static uint64_t model_of(const Value& v) { return v; }
 };
 
+// SmallString keys: inline up to 30 bytes, the long ones on the malloc heap.
+struct SmallStringTraits {
+  using Key = SmallString;
+  using Value = uint64_t;
+  using Map = HashMap<Key, Value>;
+  static Key key(uint64_t r) { return SmallString(StringTraits::key(r)); }
+  Value make_value(uint64_t id) { return id; }
+  static uint64_t model_of(const Value& v) { return v; }
+};
+
 struct PtrTraits {
   using Key = uint64_t;
   using Value = Ptr<Node>;
@@ -252,6 +262,13 @@ TEST_F(ModelTest, Uint64Keys) {
 TEST_F(ModelTest, StringKeys) {
   ThreadScope attach;
   Model<StringTraits> m(StringTraits{}, 2);
+  m.run(1'500'000 / kScale);
+  expect_coverage(m);
+}
+
+TEST_F(ModelTest, SmallStringKeys) {
+  ThreadScope attach;
+  Model<SmallStringTraits> m(SmallStringTraits{}, 4);
   m.run(1'500'000 / kScale);
   expect_coverage(m);
 }

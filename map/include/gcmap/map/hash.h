@@ -31,6 +31,7 @@
 
 #include "gcmap/base/assert.h"
 #include "gcmap/gc/ptr.h"
+#include "gcmap/map/small_string.h"
 
 namespace gcmap {
 
@@ -104,6 +105,8 @@ template <>
 struct Hash<std::string> : StringHash {};
 template <>
 struct Hash<std::string_view> : StringHash {};
+template <>
+struct Hash<SmallString> : StringHash {};
 
 namespace map_detail {
 
