@@ -147,6 +147,9 @@ RunRecord Harness::run() {
   for (auto& th : threads) th.join();
 
   rec_.samples = sampler_->stop();
+  // Again at the end: counters in it (gcmap's deferred-erase figures) cover
+  // the run only now.
+  rec_.system_info = system_->info();
   summarize_pauses();
   clock_.finish();
   rec_.ns_per_tick = clock_.ns_per_tick();

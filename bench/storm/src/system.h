@@ -70,7 +70,9 @@ class System {
   virtual uint64_t heap_in_use() = 0;
 
   // Facts for the JSON "system_info" object: allocator in use, collector
-  // settings, what heap_in_use() measures.
+  // settings, what heap_in_use() measures. Asked before the run and again
+  // after it (the second answer is the one recorded), so counters cover the
+  // run.
   virtual nlohmann::json info() { return nlohmann::json::object(); }
 };
 
