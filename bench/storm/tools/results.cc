@@ -40,8 +40,8 @@ std::string label(const json& run) {
   return l;
 }
 
-std::vector<json> median_runs(const std::vector<json>& runs) {
-  std::vector<std::pair<std::string, std::vector<const json*>>> groups;
+RunGroups group_by_label(const std::vector<json>& runs) {
+  RunGroups groups;
   for (const auto& r : runs) {
     const std::string l = label(r);
     auto it =
@@ -51,6 +51,11 @@ std::vector<json> median_runs(const std::vector<json>& runs) {
     else
       it->second.push_back(&r);
   }
+  return groups;
+}
+
+std::vector<json> median_runs(const std::vector<json>& runs) {
+  RunGroups groups = group_by_label(runs);
   std::vector<json> out;
   for (auto& [l, g] : groups) {
     auto mops = [](const json* r) { return r->at("phases").at("steady").value("mops", 0.0); };

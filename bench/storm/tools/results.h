@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace storm::report {
@@ -18,6 +19,10 @@ std::vector<json> parse_runs(const std::string& text, const std::string& origin)
 
 // "system" or "system/t2" when the run used more than one thread.
 std::string label(const json& run);
+
+// The runs grouped by label(), groups in order of first appearance.
+using RunGroups = std::vector<std::pair<std::string, std::vector<const json*>>>;
+RunGroups group_by_label(const std::vector<json>& runs);
 
 // One run per label, in order of first appearance: the run whose STEADY
 // Mops/s is the median of its label's runs (the lower middle for an even

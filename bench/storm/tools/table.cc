@@ -60,17 +60,7 @@ Getter at(std::vector<std::string> path) {
 }  // namespace
 
 int cmd_table(const std::vector<json>& runs) {
-  // Group by label, in order of first appearance.
-  std::vector<std::pair<std::string, std::vector<const json*>>> groups;
-  for (const auto& r : runs) {
-    const std::string l = label(r);
-    auto it =
-        std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == l; });
-    if (it == groups.end())
-      groups.push_back({l, {&r}});
-    else
-      it->second.push_back(&r);
-  }
+  const RunGroups groups = group_by_label(runs);
   auto lat4 = [](const std::vector<const json*>& g, const std::string& phase,
                  const std::string& kind) {
     std::string s;
