@@ -11,7 +11,8 @@
 
 #include <mutex>
 
-#include "cycle.h"
+#include "barrier.h"
+#include "concurrent.h"
 #include "gcmap/gc/visitor.h"
 #include "shade.h"
 #include "threadstate.h"

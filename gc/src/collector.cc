@@ -18,7 +18,8 @@
 #include <cstdio>
 #include <string>
 
-#include "cycle.h"
+#include "collector.h"
+#include "concurrent.h"
 #include "gcmap/alloc/heap.h"
 #include "gcmap/base/clock.h"
 #include "gcmap/gc/runtime.h"
@@ -29,7 +30,9 @@
 #include "gcmap/sched/workers.h"
 #include "runtime_state.h"
 #include "stackscan.h"
+#include "sweeper.h"
 #include "threadstate.h"
+#include "verify.h"
 
 namespace gcmap::gc::detail {
 

@@ -30,7 +30,9 @@
 #include <condition_variable>
 #include <thread>
 
-#include "cycle.h"
+#include "barrier.h"
+#include "collector.h"
+#include "concurrent.h"
 #include "gcmap/alloc/heap.h"
 #include "gcmap/base/clock.h"
 #include "gcmap/gc/runtime.h"

@@ -8,7 +8,8 @@
 #include <mutex>
 #include <thread>
 
-#include "cycle.h"
+#include "collector.h"
+#include "concurrent.h"
 #include "gcmap/alloc/heap.h"
 #include "gcmap/alloc/pagemap.h"
 #include "gcmap/base/clock.h"
@@ -22,6 +23,7 @@
 #include "roots.h"
 #include "runtime_state.h"
 #include "stackscan.h"
+#include "sweeper.h"
 #include "threadstate.h"
 
 namespace gcmap {

@@ -1,5 +1,6 @@
-// The runtime's global state (internal): configuration, pacer state, cycle
-// serialization and statistics. Created once by start_runtime().
+// The runtime's global state (runtime.cc, internal): configuration, pacer
+// state, cycle serialization and statistics. Created once, from the
+// environment or from init(), by the first rt() call.
 #pragma once
 
 #include <atomic>
@@ -44,46 +45,76 @@ struct CycleRecord {
   uint64_t released_bytes = 0;
 };
 
+// Who writes what, and how the others read it (as Go's gcControllerState
+// documents its fields). "cycle_mu" means: written only by the thread that
+// holds cycle_mu (a cycle's begin_cycle_record / finish_mark / end_cycle, or
+// an API call that takes it); fields also read without the lock are atomics.
 struct RuntimeState {
+  // Written once in start(), before g_rt is published with release; read-only
+  // after (readers reach it through rt()'s acquire load).
   Config config;
   uint64_t start_ns = 0;
 
+  // set_gc_percent / set_memory_limit (any thread, exchange; no lock), start().
+  // Read relaxed by update_pacer: a change races at most one pacer update,
+  // and the setter calls update_pacer itself afterwards.
   std::atomic<int> gc_percent{100};
   std::atomic<uint64_t> memory_limit{0};
   // heap_live at which the next automatic cycle starts (kNoGoal: never),
-  // and the goal the cycle aims to finish under.
+  // and the goal the cycle aims to finish under. Written by update_pacer
+  // (end of a cycle under cycle_mu, or a setter), relaxed; read relaxed by
+  // allocation slow paths deciding to request a cycle.
   std::atomic<uint64_t> trigger{kNoGoal};
   std::atomic<uint64_t> goal{kNoGoal};
-  // Measured rates for the concurrent trigger (EWMA; 0 = unknown), and when
-  // the last cycle ended.
-  // Written under cycle_mu, read by set_gc_percent/set_memory_limit too.
+  // Measured rates for the concurrent trigger (EWMA; 0 = unknown). Written
+  // at the end of a concurrent mark under cycle_mu, relaxed; read relaxed by
+  // update_pacer from a setter too.
   std::atomic<double> mark_rate{0};   // bytes scanned per second of concurrent mark
   std::atomic<double> alloc_rate{0};  // bytes allocated per second between cycles
+  // cycle_mu (end_cycle); read under cycle_mu at the next cycle start.
   uint64_t last_cycle_end_ns = 0;
+  // end_cycle under cycle_mu; read by stats() without the lock.
   std::atomic<uint64_t> marked_at_last_cycle{0};
-  // The concurrent cycle in progress (guarded by cycle_mu).
+  // The concurrent cycle in progress: created by start_concurrent_locked and
+  // destroyed by the termination window that finishes it, both under
+  // cycle_mu (with the world stopped); others reach the mark through
+  // g_current_mark (concurrent.h).
   std::unique_ptr<MarkState> mark;
+  // The record of the cycle in progress: cycle_mu.
   CycleRecord current;
+  // update_pacer (see trigger), relaxed; copied into the cycle record.
   std::atomic<bool> limit_bound{false};
 
   std::mutex cycle_mu;  // one collection at a time
+  // Totals, added to by end_cycle under cycle_mu (cycles with release, so a
+  // reader that sees the count sees the cycle's other figures); read by
+  // stats() and by run_cycle's "did someone collect already" check, acquire.
   std::atomic<uint64_t> cycles{0};
   std::atomic<uint64_t> forced_cycles{0};
+  // Recorded by end_cycle and by failed termination windows (cycle_mu);
+  // reset by testing::reset_stats. Relaxed counters inside.
   base::Histogram gc_pauses;
   std::atomic<uint64_t> mark_ns_total{0};
-  std::atomic<uint64_t> assist_ns{0};      // this cycle's assists (reset at cycle start)
-  std::atomic<uint64_t> background_ns{0};  // this cycle's background slices
+  // This cycle's assists and background slices: added to by the assisting
+  // mutators and background workers (relaxed), reset at the start window and
+  // read at termination (world stopped, cycle_mu).
+  std::atomic<uint64_t> assist_ns{0};
+  std::atomic<uint64_t> background_ns{0};
   std::atomic<uint64_t> background_slices{0};
+  // end_cycle under cycle_mu, relaxed; read by stats().
   std::atomic<uint64_t> bytes_marked_total{0};
   std::atomic<uint64_t> gc_cpu_ns{0};
-  CycleRecord last;  // guarded by cycle_mu
+  // The last completed cycle's record, for gctrace and stats: cycle_mu.
+  CycleRecord last;
 
   // Freed/released counters at the end of the previous sweep, to report
-  // what each sweep did.
+  // what each sweep did: begin_cycle_record, cycle_mu.
   uint64_t freed_bytes_mark = 0;
   uint64_t released_bytes_mark = 0;
 
-  std::function<void()> after_mark_hook;  // tests only; guarded by cycle_mu
+  // Tests only: set and run under cycle_mu.
+  std::function<void()> after_mark_hook;
+  // testing::set_mark_workers (relaxed), read relaxed when a cycle fans out.
   std::atomic<unsigned> mark_workers{0};  // 0: config.gc_workers, else all workers
 };
 
@@ -95,22 +126,5 @@ RuntimeState* rt_if_started();
 // Recompute the trigger from the last mark (after a cycle, or when GOGC or
 // the memory limit change).
 void update_pacer(RuntimeState& r, uint64_t marked);
-
-// A full stop-the-world cycle. forced: collect(); otherwise only if the heap
-// still needs it once this thread gets its turn (expected_cycles is the
-// count it saw when it decided).
-// Collect from an allocation: wake the controller (concurrent) or run a
-// full cycle now (stop-the-world mode); expected_cycles is the count the
-// caller saw when it decided.
-void run_cycle(bool forced, uint64_t expected_cycles, bool scan_own_stack = true);
-
-// The sweeper's side: the free hook and the background job.
-void start_sweeper();
-void wake_sweeper();
-
-// Verify mode: after marking, walk the heap from the same roots and abort
-// with a path if a reachable object is unmarked.
-struct MarkState;
-void verify_marking(const std::vector<RootJob>& roots);
 
 }  // namespace gcmap::gc::detail

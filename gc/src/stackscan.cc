@@ -55,16 +55,6 @@ GCMAP_NOINLINE void with_registers_spilled(void (*fn)(void* ctx, const void* sp)
   asm volatile("" : : "r"(regs) : "memory");  // keep regs alive across the call
 }
 
-const void* current_stack_base() {
-  pthread_attr_t attr;
-  GCMAP_CHECK(pthread_getattr_np(pthread_self(), &attr) == 0, "pthread_getattr_np failed");
-  void* addr = nullptr;
-  size_t size = 0;
-  pthread_attr_getstack(&attr, &addr, &size);
-  pthread_attr_destroy(&attr);
-  return static_cast<char*>(addr) + size;
-}
-
 void* current_fake_stack() {
 #if defined(__SANITIZE_ADDRESS__)
   return __asan_get_current_fake_stack();

@@ -16,9 +16,6 @@ void scan_words(const void* lo, const void* hi, void (*consider)(uintptr_t, void
 // the duration of fn (it belongs to fn's callers) and holds the registers.
 void with_registers_spilled(void (*fn)(void* ctx, const void* sp), void* ctx);
 
-// This thread's stack base (highest address), from pthread_getattr_np.
-const void* current_stack_base();
-
 // ASan's fake stack of this thread (use-after-return mode), or null. A word
 // that points into one of its frames makes that frame part of the stack.
 void* current_fake_stack();

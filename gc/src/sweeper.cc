@@ -5,6 +5,7 @@
 // background job only has to get ahead of them. It runs on the TBB arena
 // with a quarter of the machine's CPU (Go's background share), in slices
 // that yield at every stop request.
+#include "sweeper.h"
 #include "gcmap/alloc/heap.h"
 #include "gcmap/gc/object.h"
 #include "gcmap/sched/background.h"

@@ -13,6 +13,7 @@
 #include "gcmap/base/assert.h"
 #include "mark.h"
 #include "runtime_state.h"
+#include "verify.h"
 
 namespace gcmap::gc::detail {
 

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "common/clobber_stack.h"
+#include "common/registry.h"
 #include "gcmap/gc/testing.h"
 #include "gcmap/gcmap.h"
 
@@ -57,22 +58,8 @@ inline constexpr size_t kScale = 10;
 inline constexpr size_t kScale = 1;
 #endif
 
-// Destruction counts by object id.
-class Registry {
- public:
-  explicit Registry(size_t n) : counts_(new std::atomic<int>[n]), n_(n) {
-    for (size_t i = 0; i < n; ++i) counts_[i] = 0;
-  }
-  void destroyed(size_t id) { counts_[id].fetch_add(1, std::memory_order_relaxed); }
-  int count(size_t id) const { return counts_[id].load(std::memory_order_relaxed); }
-  size_t size() const { return n_; }
-
- private:
-  std::unique_ptr<std::atomic<int>[]> counts_;
-  size_t n_;
-};
-
-constexpr uint64_t kAliveMagic = 0x600dc0ffee;
+using test_common::kAliveMagic;
+using test_common::Registry;
 
 // A GC object that records its destruction.
 struct Node : GarbageCollected<Node> {

@@ -19,10 +19,15 @@
 // moved from and destroyed after.
 #pragma once
 
-namespace gcmap {
+#include <cstdint>
 
+#include "gcmap/map/hashmap.h"
+
+// Spelling aids for out-of-class members, local to this file.
 #define GCMAP_HASHMAP_TEMPLATE template <class K, class V, class Hash, class Eq>
 #define GCMAP_HASHMAP HashMap<K, V, Hash, Eq>
+
+namespace gcmap {
 
 GCMAP_HASHMAP_TEMPLATE
 void GCMAP_HASHMAP::hash_grow(uint8_t new_log2) {
@@ -204,3 +209,6 @@ void GCMAP_HASHMAP::maybe_shrink() {
 }
 
 }  // namespace gcmap
+
+#undef GCMAP_HASHMAP_TEMPLATE
+#undef GCMAP_HASHMAP

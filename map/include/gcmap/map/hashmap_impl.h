@@ -1,7 +1,14 @@
 // The out-of-class members of gcmap::HashMap: insertion (Go's mapassign),
 // erase (mapdelete), clear, reserve, the iterator factories and stats.
-// Included by hashmap.h; not for direct use.
+// Included by hashmap.h; not for direct use (it includes hashmap.h itself,
+// so it also compiles alone).
 #pragma once
+
+#include "gcmap/map/hashmap.h"
+
+// Spelling aids for out-of-class members, local to this file.
+#define GCMAP_HASHMAP_TEMPLATE template <class K, class V, class Hash, class Eq>
+#define GCMAP_HASHMAP HashMap<K, V, Hash, Eq>
 
 namespace gcmap {
 

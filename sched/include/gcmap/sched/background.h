@@ -1,5 +1,5 @@
-// Background work: collector work outside pauses (sweeping now, concurrent
-// marking later) that runs in slices on the arena's workers with a CPU share
+// Background work: collector work outside pauses (sweeping, concurrent
+// marking) that runs in slices on the arena's workers with a CPU share
 // the collector sets (Go uses 0.25). A small coordinator thread sleeps between
 // slices to hold the duty cycle and enqueues slice tasks into the arena.
 //

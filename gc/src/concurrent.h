@@ -1,27 +1,14 @@
-// The collection cycle's shared state and entry points (internal).
-//
-// Two kinds of cycle:
-//  * full: everything inside one stop-the-world pause (collect(), the
-//    torture mode with the concurrent collector off, GCMAP_GC_CONCURRENT=0);
-//  * concurrent: a short start window (stacks scanned, barrier on), marking
-//    on background workers and in mutator assists while mutators run, then
-//    termination windows that each fit the pause budget (concurrent.cc).
+// The concurrent cycle (concurrent.cc): a short start window (stacks
+// scanned, barrier on), marking on background workers and in mutator assists
+// while mutators run, then termination windows that each fit the pause
+// budget; the controller thread that starts cycles; mark assists.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
-#include <memory>
-#include <mutex>
-#include <vector>
 
 #include "mark.h"
-#include "markroot.h"
 #include "threadstate.h"
-
-namespace gcmap::sched {
-class WorldStop;
-}
 
 namespace gcmap::gc::detail {
 
@@ -32,31 +19,17 @@ enum class Phase : int { kIdle, kMarking };
 // The mark in progress (null outside a concurrent mark). The barrier and
 // assists reach the pool through it. Written only with the world stopped.
 extern std::atomic<MarkState*> g_current_mark;
+// Phase::kMarking from the start window to the end of the termination window
+// that finishes the mark. Written only with the world stopped; read with
+// acquire by barriers and allocation paths.
 extern std::atomic<int> g_phase;
-// Bytes allocated black by threads that detached during the mark.
+// Bytes allocated black by threads that detached during the mark. Added to by
+// detaching threads (relaxed), read and reset at termination (world stopped).
 extern std::atomic<uint64_t> g_black_bytes_detached;
 
 inline bool concurrent_mark_running() {
   return g_phase.load(std::memory_order_acquire) == static_cast<int>(Phase::kMarking);
 }
-
-// Full stop-the-world cycle; the caller holds cycle_mu.
-void full_cycle_locked(RuntimeState& r, bool forced, bool scan_own_stack);
-// Take cycle_mu, counting as a stopped thread while waiting for it.
-void lock_cycle(RuntimeState& r, std::unique_lock<std::mutex>& lock);
-
-// Pieces every cycle shares (collector.cc).
-struct CycleRecord;
-void begin_cycle_record(RuntimeState& r, CycleRecord& c, bool forced);
-StopperStack stopper_stack(const void* sp, bool scan_own_stack);
-unsigned mark_workers(const RuntimeState& r);
-// With the world stopped and the mark complete: flush caches, verify from
-// `verify_roots` (in verify mode), flip, set the marked bytes and the next
-// goal.
-void finish_mark(RuntimeState& r, CycleRecord& c, const sched::WorldStop& stop,
-                 const std::function<std::vector<RootJob>()>& verify_roots);
-// After the restart: statistics, sweeper, gctrace.
-void end_cycle(RuntimeState& r, const CycleRecord& c, uint64_t cpu_ns);
 
 // Concurrent cycle phases; the caller holds cycle_mu.
 void start_concurrent_locked(RuntimeState& r);
@@ -88,7 +61,5 @@ void assist(ThreadState* ts);
 // black yet). Safe from the owning thread, or for a stopped thread from the
 // stopper.
 void flush_barrier_buffer(BarrierBuffer& b);
-// The same for the buffer shared by threads without collector state.
-void flush_shared_barrier_buffer();
 
 }  // namespace gcmap::gc::detail

@@ -1,5 +1,7 @@
-// Test main for the collector's suites: the runtime starts in verify mode
-// (every mark is checked by a second traversal, freed memory is poisoned).
+// Test main for the suites that need the collector (gc/, map/): the runtime
+// starts in verify mode (every mark is checked by a second traversal, freed
+// memory is poisoned), with the rest of its configuration from the
+// environment (concurrent cycles by default; GCMAP_GC_TORTURE and friends).
 #include <gtest/gtest.h>
 
 #include "gcmap/gcmap.h"
