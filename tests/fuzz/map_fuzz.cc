@@ -42,6 +42,14 @@ namespace {
     if (!(cond)) fail(#cond " " __VA_ARGS__); \
   } while (0)
 
+// MAP_FUZZ_TRACE=1: print each op and its key index to stderr, to turn a
+// crashing input into a sequence of calls for a bug report.
+bool g_trace = false;
+#define TRACE(...)                                  \
+  do {                                              \
+    if (g_trace) std::fprintf(stderr, __VA_ARGS__); \
+  } while (0)
+
 uint64_t checksum(uint64_t id) {
   uint64_t x = id * 0x9E3779B97F4A7C15ull;
   return x ^ (x >> 29) ^ 0x5EEDC0DEull;
@@ -151,12 +159,17 @@ class Harness {
       step(in_.ConsumeIntegral<uint8_t>());
       check_size_bounds();
     }
+    TRACE("\nend of input\n");
     if (marking_) gcmap::testing::finish_concurrent_mark();
     check_exact();
   }
 
  private:
-  Key key() { return Keys::key(in_.ConsumeIntegralInRange<uint32_t>(0, universe_ - 1)); }
+  Key key() {
+    uint32_t i = in_.ConsumeIntegralInRange<uint32_t>(0, universe_ - 1);
+    TRACE(" key#%u", i);
+    return Keys::key(i);
+  }
 
   bool sweep_matches(const Key& k) const {
     for (const KeyPred& p : sweeps_) {
@@ -354,7 +367,9 @@ class Harness {
   }
 
   void collect_op() {
-    switch (in_.ConsumeIntegralInRange<int>(0, 4)) {
+    int kind = in_.ConsumeIntegralInRange<int>(0, 4);
+    TRACE(" kind %d", kind);
+    switch (kind) {
       case 0:
         gcmap::collect();
         break;
@@ -390,6 +405,28 @@ class Harness {
   }
 
   void step(uint8_t op) {
+    static const char* const kNames[20] = {"insert_or_assign",
+                                           "insert_or_assign",
+                                           "try_emplace",
+                                           "operator[]",
+                                           "erase",
+                                           "erase(find)",
+                                           "erase_deferred",
+                                           "erase_if_deferred",
+                                           "check_exact",
+                                           "lookup",
+                                           "lookup",
+                                           "iterate",
+                                           "reserve",
+                                           "clear?",
+                                           "collect",
+                                           "bulk insert",
+                                           "bulk erase",
+                                           "copy",
+                                           "collect_precise",
+                                           "flush_deferred"};
+    TRACE("\nop %s (size %zu, growing %d)", kNames[op % 20], map_.size(),
+          int(map_.stats().growing));
     switch (op % 20) {
       case 0:
       case 1:
@@ -440,6 +477,7 @@ class Harness {
       case 15: {  // a run of inserts: growth
         uint32_t from = in_.ConsumeIntegralInRange<uint32_t>(0, universe_ - 1);
         uint32_t n = in_.ConsumeIntegralInRange<uint32_t>(1, 512);
+        TRACE(" from key#%u, %u keys", from, n);
         for (uint32_t i = 0; i < n; ++i) insert_or_assign(Keys::key((from + i) % universe_));
         break;
       }
@@ -447,6 +485,7 @@ class Harness {
         uint32_t from = in_.ConsumeIntegralInRange<uint32_t>(0, universe_ - 1);
         uint32_t n = in_.ConsumeIntegralInRange<uint32_t>(1, 512);
         bool deferred = in_.ConsumeBool();
+        TRACE(" from key#%u, %u keys, %s", from, n, deferred ? "erase_deferred" : "erase");
         for (uint32_t i = 0; i < n; ++i) {
           Key k = Keys::key((from + i) % universe_);
           if (deferred) {
@@ -541,6 +580,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // Before the runtime starts (it reads the environment once): verify every
   // mark, and a torture cycle now and then, unless the caller chose.
   setenv("GCMAP_VERIFY", "1", 1);
+  const char* t = getenv("MAP_FUZZ_TRACE");
+  g_trace = t != nullptr && *t == '1';
   setenv("GCMAP_GC_TORTURE", "2000", 0);
   return 0;
 }
@@ -549,6 +590,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   const uint8_t head = in.ConsumeIntegral<uint8_t>();
   const uint32_t universe = 8u << ((head >> 2) % 8);  // 8 .. 1024 keys
+  TRACE("input: %s keys, universe %u",
+        head % 3 == 0   ? "uint64_t"
+        : head % 3 == 1 ? "std::string"
+                        : "SmallString",
+        universe);
   gcmap::ThreadScope attach;
   switch (head % 3) {
     case 0:
