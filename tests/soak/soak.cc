@@ -15,7 +15,9 @@
 // Pass/fail: after a warm-up (a fifth of the run, at most 60 s), the median
 // RSS of the last window (a third of what remains, at most 5 minutes) must
 // not exceed the median of the first window by more than 20% (plus 8 MiB,
-// so that a small process's noise is not a leak). GCMAP_VERIFY=1 is set
+// so that a small process's noise is not a leak). It also fails when the
+// workers make no progress for SOAK_STALL_S (30) seconds: a hang, reported
+// with the time it began (attach gdb to see where). GCMAP_VERIFY=1 is set
 // unless the environment says otherwise.
 #include <unistd.h>
 
@@ -210,6 +212,9 @@ int main(int argc, char** argv) {
   }
   threads.emplace_back(collector);
 
+  const size_t stall_s = env_count("SOAK_STALL_S", 30);
+  uint64_t last_ops = 0;
+  size_t last_progress_s = 0;
   std::vector<double> rss;
   const auto start = std::chrono::steady_clock::now();
   for (size_t s = 1; s <= total_s; ++s) {
@@ -221,6 +226,16 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(st.cycles),
                 static_cast<unsigned long long>(g_ops.load()));
     std::fflush(stdout);
+    if (uint64_t ops = g_ops.load(); ops != last_ops) {
+      last_ops = ops;
+      last_progress_s = s;
+    } else if (s - last_progress_s >= stall_s) {
+      // The workers cannot be joined: report and leave.
+      std::fprintf(stderr, "soak: FAILED: no progress since t=%zus (%zu s): a hang\n",
+                   last_progress_s, s - last_progress_s);
+      std::fflush(stderr);
+      std::_Exit(1);
+    }
   }
   g_stop = true;
   for (std::thread& t : threads) t.join();
