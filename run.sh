@@ -106,7 +106,7 @@ run_fuzz() {
   # input (five times slower) and could not tell a leak from a late sweep.
   ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    "$dir/tests/fuzz/gcmap_fuzz_map" -max_total_time="$secs" -rss_limit_mb=4096 -timeout=30 -len_control=0 \
+    "$dir/tests/fuzz/gcmap_fuzz_map" -max_total_time="$secs" -rss_limit_mb=4096 -timeout=30 -max_len=1024 \
     -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$dir/" "$dir/corpus" >"$log" 2>&1 || rc=$?
   local execs
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
