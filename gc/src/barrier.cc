@@ -14,6 +14,7 @@
 #include "barrier.h"
 #include "concurrent.h"
 #include "gcmap/gc/visitor.h"
+#include "gcmap/sched/fork.h"
 #include "shade.h"
 #include "threadstate.h"
 
@@ -37,6 +38,11 @@ bool already_black(uintptr_t p) {
 
 void shade(const void* ptr) {
   if (!g_marking.load(std::memory_order_relaxed) || ptr == nullptr) return;
+  // A mark was in progress at fork(): the threads that would finish it are
+  // gone, and its locks may be held by them.
+  if (GCMAP_UNLIKELY(sched::in_forked_child())) {
+    sched::fatal_in_forked_child("a GC pointer overwritten while a mark was in progress");
+  }
   auto p = reinterpret_cast<uintptr_t>(ptr);
   if (already_black(p)) return;
   if (ThreadState* ts = t_gc_state) {

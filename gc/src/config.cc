@@ -1,9 +1,11 @@
 // Configuration: strict parsers for the GCMAP_* environment variables.
 #include "gcmap/gc/config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -42,14 +44,24 @@ std::optional<double> parse_decimal(std::string_view s) {
   return v;
 }
 
+// "<what is wrong>; expected <accepted form>", the tail of every message.
+void explain(std::string* error, std::string_view what, std::string_view form) {
+  *error = std::string(what) + "; expected " + std::string(form);
+}
+
 }  // namespace
 
 std::optional<int> parse_gogc(std::string_view s, std::string* error) {
   s = trim(s);
+  constexpr std::string_view kForm = "an integer percent from 0 to 1000000, or \"off\"";
   if (s == "off") return -1;
   auto v = parse_u64(s);
-  if (!v || *v > 1'000'000) {
-    *error = "an integer percent from 0 to 1000000, or \"off\"";
+  if (!v) {
+    explain(error, "not a whole number", kForm);
+    return std::nullopt;
+  }
+  if (*v > 1'000'000) {
+    explain(error, "too large", kForm);
     return std::nullopt;
   }
   return static_cast<int>(*v);
@@ -57,8 +69,9 @@ std::optional<int> parse_gogc(std::string_view s, std::string* error) {
 
 std::optional<uint64_t> parse_bytes(std::string_view s, std::string* error) {
   s = trim(s);
-  *error =
-      "a number of bytes with an optional suffix B, KiB, MiB, GiB or TiB (\"512MiB\"), or \"off\"";
+  constexpr std::string_view kForm =
+      "a positive number of bytes with an optional suffix B, KiB, MiB, GiB or TiB "
+      "(\"512MiB\"), or \"off\" for no limit";
   if (s == "off") return 0;
   struct Unit {
     const char* name;
@@ -79,17 +92,33 @@ std::optional<uint64_t> parse_bytes(std::string_view s, std::string* error) {
     }
   }
   auto v = parse_decimal(s);
-  if (!v) return std::nullopt;
+  if (!v) {
+    explain(error, "not a number of bytes", kForm);
+    return std::nullopt;
+  }
   double bytes = *v * static_cast<double>(mult);
-  if (bytes >= 18446744073709551615.0) return std::nullopt;
-  if (mult == 1 && s.find('.') != std::string_view::npos) return std::nullopt;  // "1.5" bytes
+  if (bytes >= 18446744073709551615.0) {
+    explain(error, "too large", kForm);
+    return std::nullopt;
+  }
+  if (mult == 1 && s.find('.') != std::string_view::npos) {  // "1.5" bytes
+    explain(error, "a fraction of a byte", kForm);
+    return std::nullopt;
+  }
+  // 0 is not "no limit" (that is "off"): a limit that rounds to nothing is
+  // almost certainly a typo or a wrong unit, and would silently mean none.
+  if (static_cast<uint64_t>(bytes) == 0) {
+    explain(error, "rounds to 0 bytes", kForm);
+    return std::nullopt;
+  }
   error->clear();
   return static_cast<uint64_t>(bytes);
 }
 
 std::optional<uint64_t> parse_duration_ns(std::string_view s, std::string* error) {
   s = trim(s);
-  *error = "a positive duration with a unit: ns, us, µs, ms or s (\"500us\", \"2ms\")";
+  constexpr std::string_view kForm =
+      "a positive duration up to 1 hour with a unit: ns, us, µs, ms or s (\"500us\", \"2ms\")";
   struct Unit {
     const char* name;
     double ns;
@@ -104,18 +133,23 @@ std::optional<uint64_t> parse_duration_ns(std::string_view s, std::string* error
       auto v = parse_decimal(num);
       if (!v) continue;
       double ns = *v * u.ns;
-      if (ns < 1 || ns > 3.6e12) return std::nullopt;  // up to an hour
+      if (ns < 1 || ns > 3.6e12) {  // up to an hour
+        explain(error, ns < 1 ? "shorter than 1ns" : "longer than 1 hour", kForm);
+        return std::nullopt;
+      }
       error->clear();
       return static_cast<uint64_t>(ns);
     }
   }
+  explain(error, "not a number with a unit", kForm);
   return std::nullopt;
 }
 
 std::optional<unsigned> parse_workers(std::string_view s, std::string* error) {
+  constexpr std::string_view kForm = "an integer number of worker threads from 1 to 1024";
   auto v = parse_u64(trim(s));
   if (!v || *v < 1 || *v > 1024) {
-    *error = "an integer number of worker threads from 1 to 1024";
+    explain(error, !v ? "not a whole number" : *v < 1 ? "zero workers" : "too many", kForm);
     return std::nullopt;
   }
   return static_cast<unsigned>(*v);
@@ -125,14 +159,14 @@ std::optional<bool> parse_bool(std::string_view s, std::string* error) {
   s = trim(s);
   if (s == "1") return true;
   if (s == "0") return false;
-  *error = "0 or 1";
+  explain(error, "neither 0 nor 1", "0 or 1");
   return std::nullopt;
 }
 
 std::optional<uint64_t> parse_count(std::string_view s, std::string* error) {
   auto v = parse_u64(trim(s));
   if (!v) {
-    *error = "a non-negative integer";
+    explain(error, "not a whole number", "a non-negative integer");
     return std::nullopt;
   }
   return v;
@@ -141,7 +175,8 @@ std::optional<uint64_t> parse_count(std::string_view s, std::string* error) {
 std::optional<double> parse_fraction(std::string_view s, std::string* error) {
   auto v = parse_decimal(trim(s));
   if (!v || *v <= 0 || *v > 1) {
-    *error = "a fraction of the CPU in (0, 1], such as 0.25";
+    explain(error, !v ? "not a number" : "outside (0, 1]",
+            "a fraction of the CPU in (0, 1], such as 0.25");
     return std::nullopt;
   }
   return v;
@@ -160,17 +195,42 @@ std::string format_bytes(uint64_t b) {
   return buf;
 }
 
+unsigned effective_workers(unsigned requested, unsigned cpus, std::string* warning) {
+  warning->clear();
+  cpus = std::max(1u, cpus);
+  if (requested == 0) return cpus;
+  if (requested <= cpus) return requested;
+  char buf[256];
+  snprintf(buf, sizeof buf,
+           "gcmap: warning: %u GC workers requested (GCMAP_GC_WORKERS or Config::gc_workers), "
+           "but this process may run on %u CPUs; using %u (workers beyond the CPUs would only "
+           "take turns)",
+           requested, cpus, cpus);
+  *warning = buf;
+  return cpus;
+}
+
 }  // namespace config
 
 namespace {
 
+// A service owner reads this, not a developer: the variable, the value and
+// what is wrong with it, without a source location.
+[[noreturn]] void config_error(const char* name, const char* raw, const std::string& error) {
+  fprintf(stderr, "gcmap: %s=\"%s\": %s\n", name, raw, error.c_str());
+  fflush(stderr);
+  abort();
+}
+
 template <class T, class Parse>
 void read_env(const char* name, Parse parse, T* out) {
   const char* raw = std::getenv(name);
-  if (raw == nullptr) return;
+  // Unset and empty mean the same, the default (Go treats GOGC="" so): an
+  // empty assignment in a unit file or a shell script is not an error.
+  if (raw == nullptr || config::trim(raw).empty()) return;
   std::string error;
   auto v = parse(raw, &error);
-  if (!v) GCMAP_FATAL("%s=\"%s\" is not valid: expected %s", name, raw, error.c_str());
+  if (!v) config_error(name, raw, error);
   *out = static_cast<T>(*v);
 }
 

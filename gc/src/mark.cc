@@ -8,8 +8,18 @@
 #include "gcmap/base/clock.h"
 #include "gcmap/sched/background.h"
 #include "gcmap/sched/window.h"
+#include "types.h"
 
 namespace gcmap::gc::detail {
+
+namespace {
+// Marking is not written to unwind (an exception would leave the mark half
+// done, perhaps with the world stopped): a throwing trace is fatal.
+[[noreturn]] GCMAP_NOINLINE void trace_threw(uint16_t type) {
+  fatal_callback_threw(("the trace of " + short_type_name(type)).c_str(), "while marking",
+                       "trace must only visit pointers and must not throw");
+}
+}  // namespace
 
 void scan_object(uintptr_t item, MarkingVisitor& v) {
   alloc::Span* s = alloc::g_pagemap.lookup(item);
@@ -27,11 +37,19 @@ void scan_object(uintptr_t item, MarkingVisitor& v) {
       for (size_t o = kObletBytes; o < size; o += kObletBytes) v.gcw().put(start + o);
     }
     size_t end = std::min(size, off + kObletBytes);
-    t.trace_range(obj, v, off, end);
+    try {
+      t.trace_range(obj, v, off, end);
+    } catch (...) {
+      trace_threw(s->types[i]);
+    }
     v.counters().bytes_scanned += end - off;
     return;
   }
-  t.trace(obj, v);
+  try {
+    t.trace(obj, v);
+  } catch (...) {
+    trace_threw(s->types[i]);
+  }
   v.counters().bytes_scanned += size;
 }
 

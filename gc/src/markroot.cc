@@ -50,10 +50,9 @@ std::vector<RootJob> build_shard_jobs() {
   std::vector<RootJob> jobs;
   for (size_t s = 0; s < kRootShards; ++s) {
     jobs.push_back([s](RootSink& sink) {
-      for_each_root_in_shard(s, [&](RootNode& n) {
-        const void* p = n.ptr.load(std::memory_order_relaxed);
+      for_each_root_in_shard(s, [&](const void* p, TraceFn t) {
         if (p == nullptr) return;
-        if (TraceFn t = n.trace.load(std::memory_order_relaxed)) {
+        if (t != nullptr) {
           sink.begin("root provider", -1);
           t(p, sink.precise());
         } else {

@@ -12,9 +12,10 @@ namespace gcmap::gc::detail {
 
 inline constexpr size_t kRootShards = 64;
 
-// Visit every node in use in shard s. World stopped, or called by a marker
-// after the snapshot (nodes may come and go concurrently: each node read is
-// an atomic load, a node is never freed, only recycled).
-void for_each_root_in_shard(size_t s, const std::function<void(RootNode&)>& f);
+// Calls f(object, nullptr) for every Root and f(owner, trace) for every
+// provider in shard s. World stopped, or called by a marker after the
+// snapshot: nodes may come and go concurrently (a node is never freed, only
+// recycled), and a provider's release waits while f traces its owner.
+void for_each_root_in_shard(size_t s, const std::function<void(const void*, TraceFn)>& f);
 
 }  // namespace gcmap::gc::detail

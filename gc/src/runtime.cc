@@ -5,7 +5,11 @@
 // threads may outlive static destructors). It starts on the first
 // ThreadScope, collect(), stats() or explicit init(), reading the
 // environment unless init() gave a Config.
+#include <pthread.h>
+
+#include <cstdio>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "collector.h"
@@ -16,6 +20,7 @@
 #include "gcmap/gc/runtime.h"
 #include "gcmap/gc/testing.h"
 #include "gcmap/sched/config.h"
+#include "gcmap/sched/fork.h"
 #include "gcmap/sched/mutator.h"
 #include "gcmap/sched/safepoint.h"
 #include "gcmap/sched/stw.h"
@@ -61,7 +66,19 @@ void on_detach(sched::Mutator& m) {
   delete ts;
 }
 
-void start(const Config& c) {
+// In a fork() child (sched/fork.h) the thread's cached spans are dropped, so
+// its next allocation takes the slow path, which fails with the fork
+// message instead of allocating from a heap whose collector is gone.
+void forget_cache_in_fork_child() {
+  alloc::t_tcache = alloc::detail::make_empty_tcache();
+}
+
+void start(const Config& config) {
+  pthread_atfork(nullptr, nullptr, forget_cache_in_fork_child);
+  Config c = config;
+  std::string warning;
+  c.gc_workers = config::effective_workers(c.gc_workers, sched::available_cpus(), &warning);
+  if (!warning.empty()) fprintf(stderr, "%s\n", warning.c_str());
   auto* r = new RuntimeState();
   r->config = c;
   r->start_ns = base::now_ns();
@@ -86,6 +103,10 @@ void start(const Config& c) {
 }
 
 }  // namespace
+
+void check_usable(const char* what) {
+  if (GCMAP_UNLIKELY(sched::in_forked_child())) sched::fatal_in_forked_child(what);
+}
 
 RuntimeState& rt() {
   RuntimeState* r = g_rt.load(std::memory_order_acquire);
@@ -160,6 +181,7 @@ void maybe_collect(ThreadState* ts) {
 }
 
 ThreadState* checked_state() {
+  if (GCMAP_UNLIKELY(sched::in_forked_child())) sched::fatal_in_forked_child("allocation");
   GCMAP_CHECK(!in_finalizer(),
               "allocation from a destructor run by the sweeper: destructors of collected "
               "objects must not allocate or touch other collected objects");
@@ -210,10 +232,12 @@ using gc::detail::rt;
 using gc::detail::RuntimeState;
 
 ThreadScope::Start::Start() {
+  gc::detail::check_usable("ThreadScope");
   rt();
 }
 
 void init(const Config& config) {
+  gc::detail::check_usable("init()");
   bool started_now = false;
   std::call_once(gc::detail::g_start_once, [&] {
     gc::detail::start(config);
@@ -233,12 +257,14 @@ const Config& current_config() {
 }
 
 void collect() {
+  gc::detail::check_usable("collect()");
   RuntimeState& r = rt();
   gc::detail::run_cycle(true, r.cycles.load());
   alloc::Heap::get().finish_sweep();
 }
 
 void collect_concurrent() {
+  gc::detail::check_usable("collect_concurrent()");
   rt();
   gc::detail::concurrent_cycle_and_wait(true);
   alloc::Heap::get().finish_sweep();
@@ -247,6 +273,7 @@ void collect_concurrent() {
 namespace testing {
 
 void collect_precise() {
+  gc::detail::check_usable("testing::collect_precise()");
   RuntimeState& r = rt();
   gc::detail::run_cycle(true, r.cycles.load(), /*scan_own_stack=*/false);
   alloc::Heap::get().finish_sweep();
@@ -259,10 +286,12 @@ void set_after_mark_hook(std::function<void()> hook) {
 }
 
 unsigned concurrent_cycle() {
+  gc::detail::check_usable("testing::concurrent_cycle()");
   return gc::detail::concurrent_cycle_and_wait(false);
 }
 
 void start_concurrent_mark() {
+  gc::detail::check_usable("testing::start_concurrent_mark()");
   RuntimeState& r = rt();
   std::unique_lock<std::mutex> lock(r.cycle_mu, std::defer_lock);
   gc::detail::lock_cycle(r, lock);
@@ -312,6 +341,7 @@ void set_mark_workers(unsigned n) {
 }  // namespace testing
 
 int set_gc_percent(int percent) {
+  gc::detail::check_usable("set_gc_percent()");
   RuntimeState& r = rt();
   int old = r.gc_percent.exchange(percent < 0 ? -1 : percent);
   gc::detail::update_pacer(r, alloc::Heap::get().counters().heap_marked.load());
@@ -319,6 +349,7 @@ int set_gc_percent(int percent) {
 }
 
 uint64_t set_memory_limit(uint64_t bytes) {
+  gc::detail::check_usable("set_memory_limit()");
   RuntimeState& r = rt();
   uint64_t old = r.memory_limit.exchange(bytes);
   gc::detail::update_pacer(r, alloc::Heap::get().counters().heap_marked.load());
@@ -346,6 +377,7 @@ PauseSummary summarize(const base::Histogram& h) {
 }  // namespace
 
 Stats stats() {
+  gc::detail::check_usable("stats()");
   RuntimeState& r = rt();
   Stats s;
   s.cycles = r.cycles.load();

@@ -120,6 +120,8 @@ struct RuntimeState {
 
 // The runtime, started from the environment on first use.
 RuntimeState& rt();
+// Fatal in a fork() child (sched/fork.h): `what` names the operation.
+void check_usable(const char* what);
 // Null until started.
 RuntimeState* rt_if_started();
 

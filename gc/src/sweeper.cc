@@ -5,11 +5,15 @@
 // background job only has to get ahead of them. It runs on the TBB arena
 // with a quarter of the machine's CPU (Go's background share), in slices
 // that yield at every stop request.
-#include "sweeper.h"
+#include <string>
+
 #include "gcmap/alloc/heap.h"
+#include "gcmap/base/assert.h"
 #include "gcmap/gc/object.h"
 #include "gcmap/sched/background.h"
 #include "runtime_state.h"
+#include "sweeper.h"
+#include "types.h"
 
 namespace gcmap::gc::detail {
 
@@ -17,12 +21,33 @@ namespace {
 
 thread_local bool t_in_finalizer = false;
 
+// Marks this thread as running a destructor for as long as it lives, so that
+// no exit from the destructor (return or exception) leaves the mark behind.
+class InFinalizer {
+ public:
+  InFinalizer() { t_in_finalizer = true; }
+  ~InFinalizer() { t_in_finalizer = false; }
+  InFinalizer(const InFinalizer&) = delete;
+  InFinalizer& operator=(const InFinalizer&) = delete;
+};
+
+// A destructor run by the sweeper has no caller to report to: the sweep runs
+// on a background worker or inside whichever allocation or collect() needed
+// a span, and an exception there would leave the span half swept. So an
+// exception is fatal, naming the type, as std::thread terminates when its
+// function throws (and Go crashes on a panicking finalizer).
 void free_hook(void* obj, uint16_t type, void* /*ctx*/) {
   FinalizeFn f = type_info(type).finalize;
   if (f == nullptr) return;
-  t_in_finalizer = true;
-  f(obj);
-  t_in_finalizer = false;
+  InFinalizer in_finalizer;
+  try {
+    f(obj);
+  } catch (...) {
+    fatal_callback_threw(("the destructor of " + short_type_name(type)).c_str(),
+                         "while the sweeper freed the object",
+                         "destructors of collected objects must not throw: catch inside the "
+                         "destructor");
+  }
 }
 
 class Sweeper final : public sched::BackgroundJob {

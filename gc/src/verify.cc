@@ -13,20 +13,12 @@
 #include "gcmap/base/assert.h"
 #include "mark.h"
 #include "runtime_state.h"
+#include "types.h"
 #include "verify.h"
 
 namespace gcmap::gc::detail {
 
 namespace {
-
-std::string short_type_name(uint16_t type) {
-  std::string full = type_info(type).name;
-  size_t b = full.find("T = ");
-  if (b == std::string::npos) return full;
-  b += 4;
-  size_t e = full.find_first_of(";]", b);
-  return full.substr(b, e == std::string::npos ? std::string::npos : e - b);
-}
 
 class Verifier final : public RootSink, public Visitor {
  public:

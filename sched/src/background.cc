@@ -16,12 +16,14 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "gcmap/base/assert.h"
 #include "gcmap/base/clock.h"
 #include "gcmap/sched/blocking.h"
+#include "gcmap/sched/fork.h"
 #include "gcmap/sched/safepoint.h"
 #include "gcmap/sched/window.h"
 #include "gcmap/sched/workers.h"
@@ -86,7 +88,12 @@ void run_slice_task(const std::shared_ptr<Entry>& entry, size_t lane) {
       const void* outer = t.slice_job;
       t.slice_job = entry->job;
       SliceContext ctx(clock_now() + kSliceNs);
-      more = entry->job->run_slice(ctx);
+      try {
+        more = entry->job->run_slice(ctx);
+      } catch (...) {
+        std::string what = std::string("background job '") + entry->job->name() + "' (run_slice)";
+        detail::fatal_callback_threw(what.c_str());
+      }
       t.slice_job = outer;
       ran = true;
     }
@@ -142,6 +149,7 @@ void start_background(BackgroundJob* job, double cpu_share) {
   GCMAP_CHECK(job != nullptr, "start_background(nullptr)");
   GCMAP_CHECK(cpu_share > 0.0 && cpu_share <= 1.0,
               "start_background('%s'): cpu_share %g is not in (0, 1]", job->name(), cpu_share);
+  detail::check_not_forked("starting background work");
   double cpus = cpu_share * std::max(1u, std::thread::hardware_concurrency());
   unsigned lanes = std::clamp(static_cast<unsigned>(std::ceil(cpus)), 1u, num_workers());
   auto entry = std::make_shared<Entry>();
@@ -161,6 +169,7 @@ void start_background(BackgroundJob* job, double cpu_share) {
 }
 
 void wake_background(BackgroundJob* job) {
+  detail::check_not_forked("waking background work");
   Background& b = background();
   {
     std::lock_guard<std::mutex> lock(b.mu);
@@ -176,6 +185,7 @@ void wake_background(BackgroundJob* job) {
 void stop_background(BackgroundJob* job) {
   GCMAP_CHECK(detail::t_flags.slice_job != job,
               "stop_background('%s') from inside one of its own slices", job->name());
+  if (in_forked_child()) return;  // teardown in a fork() child: nothing runs there
   Background& b = background();
   BlockingRegion blocking;  // its slices may need a stop to end first
   std::unique_lock<std::mutex> lock(b.mu);

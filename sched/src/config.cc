@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "gcmap/base/assert.h"
+#include "gcmap/sched/workers.h"
 
 namespace gcmap::sched {
 namespace {
@@ -22,7 +23,9 @@ ConfigState& config_state() {
 }
 
 Config resolve(Config c) {
-  if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
+  // TBB runs no more threads than the CPUs of the affinity mask, which
+  // hardware_concurrency ignores.
+  if (c.workers == 0) c.workers = available_cpus();
   return c;
 }
 

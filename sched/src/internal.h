@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -68,6 +69,23 @@ struct MutatorInternals {
   static bool& attach_hook_pending(Mutator& m) { return m.attach_hook_pending_; }
 };
 using MI = MutatorInternals;
+
+// ---- fork() (fork.cc) ----
+// Installs the fork() child handler; called when the scheduler's state
+// first comes to exist (registry, arena, background coordinator).
+void note_scheduler_started();
+// Fatal in a fork() child (gcmap/sched/fork.h), naming what was attempted.
+void check_not_forked(const char* what);
+
+// ---- A callback threw (callback_error.cc) ----
+// From a catch handler: fatal, naming `what` ("pause-window job 'x'") and
+// the exception.
+[[noreturn]] void fatal_callback_threw(const char* what);
+
+// ---- Thread names and states from /proc (thread_info.cc) ----
+std::string thread_name(pid_t tid);
+// "thread 1234 ("name", sleeping: a blocking call ...)", or that it exited.
+std::string describe_thread(pid_t tid);
 
 // ---- The registry (mutator.cc) ----
 struct Registry {

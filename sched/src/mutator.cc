@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
 
 #include "gcmap/base/assert.h"
+#include "gcmap/sched/fork.h"
 #include "gcmap/sched/mutator.h"
 #include "internal.h"
 
@@ -47,10 +50,20 @@ size_t attached_count() {
   return detail::registry().count.load(std::memory_order_relaxed);
 }
 
+size_t attached_count(Role role) {
+  detail::Registry& r = detail::registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  return static_cast<size_t>(std::count_if(r.mutators.begin(), r.mutators.end(),
+                                           [role](Mutator* m) { return m->role() == role; }));
+}
+
 namespace detail {
 
 Registry& registry() {
-  static Registry* r = new Registry;  // never destroyed: workers detach during exit
+  static Registry* r = [] {
+    note_scheduler_started();
+    return new Registry;  // never destroyed: workers detach during exit
+  }();
   return *r;
 }
 
@@ -66,8 +79,11 @@ const void* thread_stack_base() {
   return static_cast<char*>(addr) + size;
 }
 
+void arm_exit_hook(Role role);
+
 // Registers the calling thread in the Blocking state (empty stack).
 Mutator* register_thread(Role role) {
+  check_not_forked("attaching a thread: ThreadScope or MutatorScope");
   Registry& r = registry();
   Mutator* m = MI::create(role, r.next_id.fetch_add(1, std::memory_order_relaxed), gettid(),
                           thread_stack_base());
@@ -78,6 +94,7 @@ Mutator* register_thread(Role role) {
     r.count.fetch_add(1, std::memory_order_relaxed);
   }
   t_flags.self = m;
+  arm_exit_hook(role);
   return m;
 }
 
@@ -95,6 +112,13 @@ void attach_running(Role role) {
 void detach_current() {
   ThreadFlags& t = t_flags;
   Mutator* m = t.self;
+  if (in_forked_child()) {
+    // The registry's lock may be held by a thread that did not survive the
+    // fork, and nothing can stop the world here any more: forget the
+    // mutator (fork.h).
+    t.self = nullptr;
+    return;
+  }
   GCMAP_CHECK(t.stop == nullptr,
               "thread %d detaches while it holds stop-the-world '%s': restart the world first",
               gettid(), t.stop->reason());
@@ -123,17 +147,54 @@ void detach_current() {
   MI::destroy(m);
 }
 
-// Detaches an observer-attached worker when its thread exits.
-struct WorkerAttachment {
-  bool attached = false;
-  ~WorkerAttachment() {
-    if (attached && t_flags.self != nullptr) {
-      t_flags.scope_depth = 0;
-      detach_current();
+// Detaches a thread that exits while still attached: a TBB worker (attached
+// by the arena observer until its thread ends, as designed), or a thread
+// whose MutatorScope never ended (leaked with new, or skipped by exit() or
+// pthread_exit past a heap-allocated scope). Left registered, its Running
+// state would make every later stop wait forever for a thread that is gone.
+// A thread_local's destructor runs at thread exit (and for the main thread
+// inside exit()), after the thread's own frames are gone and before its
+// pthread keys are destroyed; t_flags and gc's per-thread state are plain
+// thread_locals without destructors, so they are still valid here.
+struct ExitHook {
+  bool armed = false;
+  Role role = Role::kMutator;
+  ~ExitHook() {
+    ThreadFlags& t = t_flags;
+    if (!armed || t.self == nullptr) return;
+    Mutator& m = *t.self;
+    if (in_forked_child()) {
+      t.self = nullptr;
+      return;
     }
+    // The main thread ends in exit(): attached there is ordinary (exit()
+    // from inside a ThreadScope in main), not a leak worth a warning.
+    if (role == Role::kMutator && gettid() != getpid()) {
+      std::string name = thread_name(gettid());
+      fprintf(stderr,
+              "gcmap: warning: thread %d (\"%s\") exited while attached to the gcmap runtime: "
+              "its ThreadScope (or MutatorScope) was never destroyed (leaked with new, or the "
+              "thread ended with pthread_exit past a heap-allocated scope); detaching it now. "
+              "Destroy the scope before the thread ends\n",
+              gettid(), name.c_str());
+    }
+    // A region left open by a leaked BlockingRegion: end it the usual way
+    // (waiting out a stop in progress) so that the thread detaches from
+    // Running, as detach_current expects.
+    if (!is_idle_worker(m) && MI::blocking_depth(m) > 0) {
+      leave_stopped(m);
+      MI::blocking_depth(m) = 0;
+    }
+    t.scope_depth = 0;
+    detach_current();
   }
 };
-thread_local WorkerAttachment t_worker_attachment;
+thread_local ExitHook t_exit_hook;
+
+void arm_exit_hook(Role role) {
+  t_exit_hook.armed = true;
+  t_exit_hook.role = role;
+}
 
 }  // namespace
 
@@ -150,7 +211,6 @@ void attach_worker_thread() {
   Mutator* m = register_thread(Role::kWorker);
   MI::idle(*m) = true;
   t.scope_depth = 1;
-  t_worker_attachment.attached = true;
   MI::attach_hook_pending(*m) = true;
   if (activate_worker(*m, false)) deactivate_worker(*m);  // runs on_attach
 }

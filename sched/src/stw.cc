@@ -16,6 +16,7 @@
 
 namespace gcmap::sched {
 
+using detail::check_not_forked;
 using detail::MI;
 using detail::t_flags;
 
@@ -36,6 +37,7 @@ void WorldStop::begin(const char* reason, const void* sp) {
               t.stop != nullptr ? t.stop->reason() : "");
   GCMAP_CHECK(t.stop_work == 0,
               "stop-the-world '%s' requested from work running inside another stop", reason);
+  check_not_forked("stop-the-world");
   reason_ = reason;
   Mutator* self = t.self;
 

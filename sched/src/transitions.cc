@@ -110,7 +110,9 @@ void leave_stopped(Mutator& m) {
     state.store(kRunning, std::memory_order_seq_cst);
     if (!g_stop_requested.load(std::memory_order_seq_cst)) break;
     // A stop is on: step back so that it can proceed, and count ourselves
-    // among the threads its pause lasts for.
+    // among the threads its pause lasts for. In a fork() child the stopper
+    // did not survive: no restart will come.
+    check_not_forked("a blocking region ended while a stop-the-world was in progress at fork()");
     if (!counted) {
       pause_accounting::thread_waits();
       counted = true;
@@ -170,22 +172,23 @@ void wait_until_stopped(Mutator& m, const WorldStop& stop, bool* warned) {
       uint64_t waited = base::now_ns() - stop.request_ns();
       if (!*warned && waited > kSlowSafepointNs && running()) {
         *warned = true;
+        std::string who = describe_thread(m.tid());
         fprintf(stderr,
-                "gcmap: warning: stop-the-world '%s' has waited %.3f s for thread %d "
-                "(mutator %" PRIu64
-                ") to reach a safepoint; an attached thread that blocks (join, sleep, "
+                "gcmap: warning: stop-the-world '%s' has waited %.3f s for %s, mutator %" PRIu64
+                ", to reach a safepoint; an attached thread that blocks (join, sleep, "
                 "a lock, I/O) must do it inside a gcmap::BlockingRegion\n",
-                stop.reason(), static_cast<double>(waited) * 1e-9, m.tid(), m.id());
+                stop.reason(), static_cast<double>(waited) * 1e-9, who.c_str(), m.id());
       }
     }
   }
   uint64_t waited = base::now_ns() - stop.request_ns();
   if (!*warned && waited > kSlowSafepointNs) {
     *warned = true;
+    std::string who = describe_thread(m.tid());
     fprintf(stderr,
-            "gcmap: warning: stop-the-world '%s': thread %d (mutator %" PRIu64
-            ") took %.3f s to reach a safepoint\n",
-            stop.reason(), m.tid(), m.id(), static_cast<double>(waited) * 1e-9);
+            "gcmap: warning: stop-the-world '%s': %s, mutator %" PRIu64
+            ", took %.3f s to reach a safepoint\n",
+            stop.reason(), who.c_str(), m.id(), static_cast<double>(waited) * 1e-9);
   }
 }
 
@@ -229,6 +232,7 @@ extern "C" __attribute__((visibility("hidden"))) void gcmap_sched_park_slow(
     check_poll_allowed();  // fatal in debug builds; release: a no-op poll
     return;
   }
+  check_not_forked("a safepoint while a stop-the-world was in progress at fork()");
   store_registers(*m, canonical_regs);
   MI::lo(*m) = sp;
   park(*m);

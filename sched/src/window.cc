@@ -14,12 +14,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "gcmap/base/assert.h"
 #include "gcmap/base/clock.h"
 #include "gcmap/sched/blocking.h"
 #include "gcmap/sched/config.h"
+#include "gcmap/sched/fork.h"
 #include "gcmap/sched/workers.h"
 #include "internal.h"
 
@@ -105,7 +107,13 @@ void step_jobs(WindowRun& run, unsigned index) {
     }
     WindowJob* job = run.active[chosen];
     t.window_job = job->name();
-    bool more = job->step(ctx);
+    bool more = false;
+    try {
+      more = job->step(ctx);
+    } catch (...) {
+      std::string what = std::string("pause-window job '") + job->name() + "' (step)";
+      detail::fatal_callback_threw(what.c_str());
+    }
     t.window_job = nullptr;
     run.steps.fetch_add(1, std::memory_order_relaxed);
     if (!more) exhausted[chosen] = 1;
@@ -135,6 +143,7 @@ WindowReport run_jobs(uint64_t deadline_ns, const JobSnapshot& snapshot) {
 
 void register_window_job(WindowJob* job) {
   GCMAP_CHECK(job != nullptr, "register_window_job(nullptr)");
+  detail::check_not_forked("registering a pause-window job");
   Jobs& j = jobs();
   std::lock_guard<std::mutex> lock(j.mu);
   for (JobEntry* e : j.entries) {
@@ -146,6 +155,9 @@ void register_window_job(WindowJob* job) {
 void unregister_window_job(WindowJob* job) {
   GCMAP_CHECK(detail::t_flags.window_job == nullptr && detail::t_flags.stop_work == 0,
               "unregister_window_job('%s') from inside a pause window", job->name());
+  // Teardown in a fork() child does nothing: no window can run there, and
+  // the lock may have been held by a thread that did not survive.
+  if (in_forked_child()) return;
   Jobs& j = jobs();
   BlockingRegion blocking;  // a window may be running: do not hold it up
   std::unique_lock<std::mutex> lock(j.mu);

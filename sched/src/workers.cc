@@ -8,6 +8,7 @@
 // destroyed, and after the wait.
 #include "gcmap/sched/workers.h"
 
+#include <oneapi/tbb/info.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 #include <oneapi/tbb/task_scheduler_observer.h>
@@ -48,7 +49,10 @@ struct Workers {
 
 Workers& workers() {
   // Never destroyed: worker threads may still leave the arena during exit.
-  static Workers* w = new Workers(config().workers);
+  static Workers* w = [] {
+    note_scheduler_started();
+    return new Workers(config().workers);
+  }();
   return *w;
 }
 
@@ -83,11 +87,16 @@ RunningScope::~RunningScope() {
 
 }  // namespace detail
 
+unsigned available_cpus() {
+  return static_cast<unsigned>(std::max(1, tbb::info::default_concurrency()));
+}
+
 unsigned num_workers() {
   return detail::workers().count;
 }
 
 void run_on_workers(unsigned k, const std::function<void(unsigned index)>& fn) {
+  detail::check_not_forked("work on the runtime's workers");
   detail::Workers& w = detail::workers();
   k = std::clamp(k, 1u, w.count);
   const detail::ThreadFlags& caller = detail::t_flags;
@@ -98,12 +107,19 @@ void run_on_workers(unsigned k, const std::function<void(unsigned index)>& fn) {
     std::atomic<unsigned> next_index{0};
   } shared{&fn, k, caller.stop != nullptr || caller.stop_work > 0};
 
-  auto participate = [&shared](bool is_caller) {
+  auto call = [&shared](unsigned index) {
+    try {
+      (*shared.fn)(index);
+    } catch (...) {
+      detail::fatal_callback_threw("a function run by run_on_workers");
+    }
+  };
+  auto participate = [&shared, &call](bool is_caller) {
     detail::ThreadFlags& t = detail::t_flags;
     if (shared.in_stop) {
       ++t.stop_work;
       unsigned index = shared.next_index.fetch_add(1, std::memory_order_relaxed);
-      if (index < shared.k) (*shared.fn)(index);
+      if (index < shared.k) call(index);
       --t.stop_work;
     } else if (is_caller || !stop_requested()) {
       // Outside a stop a helper that would start during a stop is skipped:
@@ -111,7 +127,7 @@ void run_on_workers(unsigned k, const std::function<void(unsigned index)>& fn) {
       detail::RunningScope running(/*may_wait=*/is_caller);
       if (running.ok() || is_caller) {
         unsigned index = shared.next_index.fetch_add(1, std::memory_order_relaxed);
-        if (index < shared.k) (*shared.fn)(index);
+        if (index < shared.k) call(index);
       }
     }
   };

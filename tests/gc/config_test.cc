@@ -32,9 +32,21 @@ TEST(Config, MemoryLimit) {
   EXPECT_EQ(parse_bytes("1.5GiB", &e), 3ull << 29);
   EXPECT_EQ(parse_bytes("2TiB", &e), 2ull << 40);
   EXPECT_EQ(parse_bytes("off", &e), 0u);
+  EXPECT_EQ(parse_bytes("1B", &e), 1u);
   for (const char* bad : {"12XB", "-1", "", "GiB", "1.5", "10 GB", "1e9", "12 kib"}) {
     EXPECT_FALSE(parse_bytes(bad, &e)) << bad;
     EXPECT_NE(e.find("KiB"), std::string::npos);
+  }
+}
+
+// "0" and values that round to 0 bytes used to mean "no limit" silently;
+// "off" is the one way to say that.
+TEST(Config, AMemoryLimitThatRoundsToZeroBytesIsRejected) {
+  std::string e;
+  for (const char* zero : {"0", "0B", "0.0001KiB", "0 MiB", "0.0000000001GiB"}) {
+    EXPECT_FALSE(parse_bytes(zero, &e)) << zero;
+    EXPECT_EQ(e.find("rounds to 0 bytes; expected a positive number of bytes"), 0u) << e;
+    EXPECT_NE(e.find("\"off\" for no limit"), std::string::npos) << e;
   }
 }
 
@@ -102,6 +114,49 @@ TEST(Config, FromEnvReadsEveryVariable) {
   EXPECT_EQ(d.deferred_staleness_ns, 100000000u);
 }
 
+// An empty variable is the default, as if unset (Go's GOGC="" is too).
+TEST(Config, AnEmptyVariableMeansTheDefault) {
+  for (const char* v : {"GCMAP_GOGC", "GCMAP_MEMORY_LIMIT", "GCMAP_MAX_PAUSE", "GCMAP_GC_WORKERS",
+                        "GCMAP_GCTRACE", "GCMAP_VERIFY", "GCMAP_GC_TORTURE", "GCMAP_GC_CONCURRENT",
+                        "GCMAP_GC_CPU", "GCMAP_DEFERRED_STALENESS"}) {
+    setenv(v, "", 1);
+  }
+  setenv("GCMAP_MAX_PAUSE", "  ", 1);
+  Config c = Config::from_env();
+  Config d;
+  EXPECT_EQ(c.gc_percent, d.gc_percent);
+  EXPECT_EQ(c.memory_limit, d.memory_limit);
+  EXPECT_EQ(c.max_pause_ns, d.max_pause_ns);
+  EXPECT_EQ(c.gc_workers, d.gc_workers);
+  EXPECT_EQ(c.gctrace, d.gctrace);
+  EXPECT_EQ(c.verify, d.verify);
+  EXPECT_EQ(c.torture_every, d.torture_every);
+  EXPECT_EQ(c.concurrent, d.concurrent);
+  EXPECT_EQ(c.mark_cpu, d.mark_cpu);
+  EXPECT_EQ(c.deferred_staleness_ns, d.deferred_staleness_ns);
+  for (const char* v : {"GCMAP_GOGC", "GCMAP_MEMORY_LIMIT", "GCMAP_MAX_PAUSE", "GCMAP_GC_WORKERS",
+                        "GCMAP_GCTRACE", "GCMAP_VERIFY", "GCMAP_GC_TORTURE", "GCMAP_GC_CONCURRENT",
+                        "GCMAP_GC_CPU", "GCMAP_DEFERRED_STALENESS"}) {
+    unsetenv(v);
+  }
+}
+
+// More workers than CPUs used to be capped silently (by TBB): now the cap is
+// ours, and it says so.
+TEST(Config, MoreWorkersThanCpusAreCappedWithAWarning) {
+  std::string w;
+  EXPECT_EQ(effective_workers(0, 2, &w), 2u);
+  EXPECT_TRUE(w.empty());
+  EXPECT_EQ(effective_workers(2, 2, &w), 2u);
+  EXPECT_TRUE(w.empty());
+  EXPECT_EQ(effective_workers(1, 8, &w), 1u);
+  EXPECT_TRUE(w.empty());
+  EXPECT_EQ(effective_workers(16, 2, &w), 2u);
+  EXPECT_NE(w.find("gcmap: warning: 16 GC workers requested (GCMAP_GC_WORKERS"), std::string::npos)
+      << w;
+  EXPECT_NE(w.find("may run on 2 CPUs; using 2"), std::string::npos) << w;
+}
+
 TEST(Config, CpuFraction) {
   std::string e;
   EXPECT_EQ(parse_fraction("0.25", &e), 0.25);
@@ -117,17 +172,31 @@ void from_env_with(const char* var, const char* value) {
   Config::from_env();
 }
 
+// The message a service owner reads: variable, value, what is wrong, what is
+// accepted, and no source location (it used to end in "(.../config.cc:173)").
 TEST(ConfigDeathTest, MalformedValuesNameTheVariableTheValueAndTheForm) {
   EXPECT_DEATH(from_env_with("GCMAP_GOGC", "abc"),
-               "gcmap: GCMAP_GOGC=\"abc\" is not valid: expected an integer percent");
-  EXPECT_DEATH(from_env_with("GCMAP_GOGC", "-5"), "GCMAP_GOGC=\"-5\" is not valid");
+               "^gcmap: GCMAP_GOGC=\"abc\": not a whole number; expected an integer percent from "
+               "0 to 1000000, or \"off\"\n$");
+  EXPECT_DEATH(from_env_with("GCMAP_GOGC", "-5"),
+               "^gcmap: GCMAP_GOGC=\"-5\": not a whole number; expected");
   EXPECT_DEATH(from_env_with("GCMAP_MEMORY_LIMIT", "12XB"),
-               "GCMAP_MEMORY_LIMIT=\"12XB\" is not valid: expected a number of bytes");
+               "^gcmap: GCMAP_MEMORY_LIMIT=\"12XB\": not a number of bytes; expected a positive "
+               "number of bytes");
+  EXPECT_DEATH(from_env_with("GCMAP_MEMORY_LIMIT", "0"),
+               "^gcmap: GCMAP_MEMORY_LIMIT=\"0\": rounds to 0 bytes; expected a positive number "
+               "of bytes with an optional suffix B, KiB, MiB, GiB or TiB \\(\"512MiB\"\\), or "
+               "\"off\" for no limit\n$");
+  EXPECT_DEATH(from_env_with("GCMAP_MEMORY_LIMIT", "0.0001KiB"),
+               "^gcmap: GCMAP_MEMORY_LIMIT=\"0.0001KiB\": rounds to 0 bytes; expected");
   EXPECT_DEATH(from_env_with("GCMAP_MAX_PAUSE", "fast"),
-               "GCMAP_MAX_PAUSE=\"fast\" is not valid: expected a positive duration");
-  EXPECT_DEATH(from_env_with("GCMAP_GC_WORKERS", "0"), "GCMAP_GC_WORKERS=\"0\" is not valid");
+               "^gcmap: GCMAP_MAX_PAUSE=\"fast\": not a number with a unit; expected a positive "
+               "duration");
+  EXPECT_DEATH(from_env_with("GCMAP_GC_WORKERS", "0"),
+               "^gcmap: GCMAP_GC_WORKERS=\"0\": zero workers; expected an integer number of "
+               "worker threads from 1 to 1024\n$");
   EXPECT_DEATH(from_env_with("GCMAP_GCTRACE", "yes"),
-               "GCMAP_GCTRACE=\"yes\" is not valid: expected 0 or 1");
+               "^gcmap: GCMAP_GCTRACE=\"yes\": neither 0 nor 1; expected 0 or 1\n$");
 }
 
 TEST(Config, FormatBytes) {

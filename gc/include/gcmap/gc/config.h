@@ -4,7 +4,8 @@
 //
 // | variable            | form                                              | default  |
 // | GCMAP_GOGC          | integer percent >= 0, or "off"                     | 100      |
-// | GCMAP_MEMORY_LIMIT  | bytes, optional suffix B KiB MiB GiB TiB, or "off" | off      |
+// | GCMAP_MEMORY_LIMIT  | bytes > 0, optional suffix B KiB MiB GiB TiB, or   | off      |
+// |                     | "off" (0 or a value rounding to 0 is an error)     |          |
 // | GCMAP_MAX_PAUSE     | duration: number with ns, us, µs, ms or s          | 500us    |
 // | GCMAP_GC_WORKERS    | integer >= 1                                       | cores    |
 // | GCMAP_GCTRACE       | 0 or 1                                             | 0        |
@@ -16,8 +17,13 @@
 // | GCMAP_DEFERRED_STALENESS | target age of a deferred erase when it is     | 100ms    |
 // |                     | applied (a duration, like GCMAP_MAX_PAUSE)         |          |
 //
-// A malformed value is a fatal error at start that names the variable, the
-// value and the accepted form; it never falls back silently.
+// An empty value means the same as unset: the default. A malformed value is
+// a fatal error at start that names the variable, the value, what is wrong
+// and the accepted form, e.g.
+//   gcmap: GCMAP_MEMORY_LIMIT="0": rounds to 0 bytes; expected a positive
+//   number of bytes with an optional suffix ... or "off" for no limit
+// It never falls back silently. GCMAP_GC_WORKERS above the CPUs the process
+// may run on is capped to them, with a warning.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +60,11 @@ std::optional<unsigned> parse_workers(std::string_view s, std::string* error);
 std::optional<bool> parse_bool(std::string_view s, std::string* error);
 std::optional<uint64_t> parse_count(std::string_view s, std::string* error);
 std::optional<double> parse_fraction(std::string_view s, std::string* error);
+
+// The number of GC workers to use when `requested` were asked for (0: one
+// per CPU) and the process may run on `cpus` CPUs: more workers than CPUs
+// only take turns, so the request is capped, with a warning in *warning.
+unsigned effective_workers(unsigned requested, unsigned cpus, std::string* warning);
 
 // "512 KiB", "1.5 GiB": for messages.
 std::string format_bytes(uint64_t bytes);

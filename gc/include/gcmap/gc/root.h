@@ -22,18 +22,32 @@ namespace gcmap {
 
 namespace gc::detail {
 
+// RootNode::state. A node holds Roots or providers for its whole life (each
+// kind has its own free lists), so a scanner that read "a Root" never reads
+// a provider's owner as a GC pointer.
+enum : uint32_t {
+  kNodeFree = 0,
+  kNodeRoot = 1,
+  kNodeProvider = 2,
+  kNodeTracing = 3,  // a provider whose owner a scanner (or rebind) is using now
+};
+
 struct RootNode {
   std::atomic<const void*> ptr{nullptr};  // the object (Root) or the provider (RootProvider)
   std::atomic<TraceFn> trace{nullptr};    // null: ptr is a GC object to mark
   RootNode* next_free = nullptr;
   uint32_t shard = 0;
-  bool in_use = false;
+  std::atomic<uint32_t> state{kNodeFree};
 };
 
 RootNode* root_acquire(const void* p, TraceFn trace);
 // While a mark is active, a provider's references are shaded before its node
-// goes away (its shard may not have been scanned yet).
+// goes away (its shard may not have been scanned yet). A provider's release
+// waits for a scan that is tracing its owner right now: once it returns,
+// no marker reads the owner again, so the owner may be destroyed.
 void root_release(RootNode* n);
+// RootProvider::rebind: the same wait, then the new owner.
+void root_rebind(RootNode* n, const void* owner);
 size_t root_count();
 
 }  // namespace gc::detail
@@ -94,6 +108,9 @@ class Root {
 
 // Registers `owner` (an object in ordinary memory) as a root whose GC
 // pointers `trace(owner, visitor)` visits, for as long as this lives.
+// trace may run on a marker thread at any time while registered; release()
+// (and the destructor) waits until no marker is inside trace for this owner,
+// so trace must not block on anything the releasing thread holds.
 class RootProvider {
  public:
   RootProvider() = default;
@@ -112,7 +129,7 @@ class RootProvider {
   }
   ~RootProvider() { release(); }
   // Point the registration at the owner's new address (after a move).
-  void rebind(const void* owner) { node_->ptr.store(owner, std::memory_order_relaxed); }
+  void rebind(const void* owner) { gc::detail::root_rebind(node_, owner); }
   bool registered() const { return node_ != nullptr; }
   // Unregister now, while the owner can still be traced (call it first thing
   // in the owner's destructor).

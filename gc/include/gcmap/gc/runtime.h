@@ -18,6 +18,9 @@ namespace gcmap {
 // nestable). The collector stops attached threads at safepoints and scans
 // their stacks. A thread about to block for long (I/O, a lock) should open a
 // gcmap::BlockingRegion (sched/) so that collections need not wait for it.
+// A thread that ends with its scope never destroyed is detached at exit,
+// with a warning. In a fork() child the heap may not be used until exec
+// (sched/README.md, "Thread lifecycle").
 class ThreadScope {
  public:
   ThreadScope() = default;

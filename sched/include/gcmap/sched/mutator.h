@@ -115,5 +115,8 @@ class MutatorScope {
 };
 
 size_t attached_count();
+// Attached threads of one role (takes the registry lock): the runtime's TBB
+// workers come and go on their own, so tests count Role::kMutator.
+size_t attached_count(Role role);
 
 }  // namespace gcmap::sched

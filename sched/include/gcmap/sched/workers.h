@@ -19,6 +19,10 @@ namespace gcmap::sched {
 // Participants available to run_on_workers (the caller included).
 unsigned num_workers();
 
+// The CPUs this process may run on (its affinity mask, as TBB sees it):
+// the default number of workers, and the most that can run at once.
+unsigned available_cpus();
+
 // Runs fn(index) on up to k participants concurrently, the caller included,
 // index in [0, k). fn must not assume that all k run concurrently, nor that
 // all run at all outside a stop: a late participant may start after the
