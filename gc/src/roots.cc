@@ -29,7 +29,12 @@ struct alignas(64) Shard {
   std::atomic<size_t> nblocks{0};
 };
 
-Shard g_shards[kRootShards];
+// Never destroyed, as the runtime's other singletons: background mark slices
+// scan the shards while exit() runs static destructors (tests/gc/exit_test.cc).
+Shard* shards() {
+  static Shard* s = new Shard[kRootShards];
+  return s;
+}
 std::atomic<size_t> g_in_use{0};
 
 size_t my_shard() {
@@ -41,7 +46,7 @@ size_t my_shard() {
 
 RootNode* root_acquire(const void* p, TraceFn trace) {
   size_t si = my_shard();
-  Shard& sh = g_shards[si];
+  Shard& sh = shards()[si];
   std::lock_guard<std::mutex> g(sh.mu);
   if (sh.free_list == nullptr) {
     auto* b = new Block();
@@ -67,7 +72,7 @@ void root_release(RootNode* n) {
   if (TraceFn t = n->trace.load(std::memory_order_relaxed)) {
     shade_provider(n->ptr.load(std::memory_order_relaxed), t);
   }
-  Shard& sh = g_shards[n->shard];
+  Shard& sh = shards()[n->shard];
   std::lock_guard<std::mutex> g(sh.mu);
   __atomic_store_n(&n->in_use, false, __ATOMIC_RELEASE);
   n->ptr.store(nullptr, std::memory_order_relaxed);
@@ -81,7 +86,7 @@ size_t root_count() {
 }
 
 void for_each_root_in_shard(size_t s, const std::function<void(RootNode&)>& f) {
-  Shard& sh = g_shards[s];
+  Shard& sh = shards()[s];
   std::vector<Block*> blocks;
   {
     // The block list may grow; copy it under the lock, then read nodes
