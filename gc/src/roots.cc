@@ -45,7 +45,12 @@ struct alignas(64) Shard {
   std::atomic<size_t> nblocks{0};
 };
 
-Shard g_shards[kRootShards];
+// Never destroyed, as the runtime's other singletons: background mark slices
+// scan the shards while exit() runs static destructors (tests/gc/exit_test.cc).
+Shard* shards() {
+  static Shard* s = new Shard[kRootShards];
+  return s;
+}
 std::atomic<size_t> g_in_use{0};
 
 size_t my_shard() {
@@ -95,7 +100,7 @@ RootNode* root_acquire(const void* p, TraceFn trace) {
   }
   const int kind = trace != nullptr ? 1 : 0;
   size_t si = my_shard();
-  Shard& sh = g_shards[si];
+  Shard& sh = shards()[si];
   std::lock_guard<std::mutex> g(sh.mu);
   if (sh.free_list[kind] == nullptr) {
     auto* b = new Block();
@@ -138,7 +143,7 @@ void root_release(RootNode* n) {
   } else {
     n->state.store(kNodeFree, std::memory_order_release);
   }
-  Shard& sh = g_shards[n->shard];
+  Shard& sh = shards()[n->shard];
   std::lock_guard<std::mutex> g(sh.mu);
   n->ptr.store(nullptr, std::memory_order_relaxed);
   n->next_free = sh.free_list[kind];
@@ -158,7 +163,7 @@ size_t root_count() {
 }
 
 void for_each_root_in_shard(size_t s, const std::function<void(const void*, TraceFn)>& f) {
-  Shard& sh = g_shards[s];
+  Shard& sh = shards()[s];
   std::vector<Block*> blocks;
   {
     // The block list may grow; copy it under the lock, then read nodes
