@@ -1,198 +1,40 @@
-// Configuration: strict parsers for the GCMAP_* environment variables.
+// Configuration: the collector's options table (every GCMAP_* variable gc
+// reads, described once) and its own parsers. Reading the environment, the
+// settings in force and the README's table all come from the table.
 #include "gcmap/gc/config.h"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-
-#include "gcmap/base/assert.h"
 
 namespace gcmap {
 namespace config {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-// A whole string of decimal digits, no sign, no overflow.
-std::optional<uint64_t> parse_u64(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// A non-negative decimal number, with an optional fraction ("1.5").
-std::optional<double> parse_decimal(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  for (char c : s) {
-    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') return std::nullopt;
-  }
-  if (s.front() == '.' || s.back() == '.') return std::nullopt;
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-// "<what is wrong>; expected <accepted form>", the tail of every message.
-void explain(std::string* error, std::string_view what, std::string_view form) {
-  *error = std::string(what) + "; expected " + std::string(form);
-}
-
+constexpr std::string_view kGogcForm = "an integer percent from 0 to 1000000, or \"off\"";
+constexpr std::string_view kWorkersForm = "an integer number of worker threads from 1 to 1024";
 }  // namespace
 
 std::optional<int> parse_gogc(std::string_view s, std::string* error) {
-  s = trim(s);
-  constexpr std::string_view kForm = "an integer percent from 0 to 1000000, or \"off\"";
+  s = base::trim(s);
   if (s == "off") return -1;
-  auto v = parse_u64(s);
-  if (!v) {
-    explain(error, "not a whole number", kForm);
-    return std::nullopt;
-  }
-  if (*v > 1'000'000) {
-    explain(error, "too large", kForm);
+  auto v = base::parse_u64(s);
+  if (!v || *v > 1'000'000) {
+    *error = base::explain(!v ? "not a whole number" : "too large", kGogcForm);
     return std::nullopt;
   }
   return static_cast<int>(*v);
 }
 
-std::optional<uint64_t> parse_bytes(std::string_view s, std::string* error) {
-  s = trim(s);
-  constexpr std::string_view kForm =
-      "a positive number of bytes with an optional suffix B, KiB, MiB, GiB or TiB "
-      "(\"512MiB\"), or \"off\" for no limit";
-  if (s == "off") return 0;
-  struct Unit {
-    const char* name;
-    uint64_t mult;
-  };
-  static constexpr Unit kUnits[] = {{"TiB", uint64_t{1} << 40},
-                                    {"GiB", uint64_t{1} << 30},
-                                    {"MiB", uint64_t{1} << 20},
-                                    {"KiB", uint64_t{1} << 10},
-                                    {"B", 1}};
-  uint64_t mult = 1;
-  for (const Unit& u : kUnits) {
-    size_t n = std::strlen(u.name);
-    if (s.size() > n && s.substr(s.size() - n) == u.name) {
-      mult = u.mult;
-      s = trim(s.substr(0, s.size() - n));
-      break;
-    }
-  }
-  auto v = parse_decimal(s);
-  if (!v) {
-    explain(error, "not a number of bytes", kForm);
-    return std::nullopt;
-  }
-  double bytes = *v * static_cast<double>(mult);
-  if (bytes >= 18446744073709551615.0) {
-    explain(error, "too large", kForm);
-    return std::nullopt;
-  }
-  if (mult == 1 && s.find('.') != std::string_view::npos) {  // "1.5" bytes
-    explain(error, "a fraction of a byte", kForm);
-    return std::nullopt;
-  }
-  // 0 is not "no limit" (that is "off"): a limit that rounds to nothing is
-  // almost certainly a typo or a wrong unit, and would silently mean none.
-  if (static_cast<uint64_t>(bytes) == 0) {
-    explain(error, "rounds to 0 bytes", kForm);
-    return std::nullopt;
-  }
-  error->clear();
-  return static_cast<uint64_t>(bytes);
-}
-
-std::optional<uint64_t> parse_duration_ns(std::string_view s, std::string* error) {
-  s = trim(s);
-  constexpr std::string_view kForm =
-      "a positive duration up to 1 hour with a unit: ns, us, µs, ms or s (\"500us\", \"2ms\")";
-  struct Unit {
-    const char* name;
-    double ns;
-  };
-  static constexpr Unit kUnits[] = {
-      {"ns", 1}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"ms", 1e6}, {"s", 1e9}};
-  for (const Unit& u : kUnits) {
-    size_t n = std::strlen(u.name);
-    if (s.size() > n && s.substr(s.size() - n) == u.name) {
-      std::string_view num = trim(s.substr(0, s.size() - n));
-      // "ms" also ends in "s": make sure the number part is a number.
-      auto v = parse_decimal(num);
-      if (!v) continue;
-      double ns = *v * u.ns;
-      if (ns < 1 || ns > 3.6e12) {  // up to an hour
-        explain(error, ns < 1 ? "shorter than 1ns" : "longer than 1 hour", kForm);
-        return std::nullopt;
-      }
-      error->clear();
-      return static_cast<uint64_t>(ns);
-    }
-  }
-  explain(error, "not a number with a unit", kForm);
-  return std::nullopt;
-}
-
 std::optional<unsigned> parse_workers(std::string_view s, std::string* error) {
-  constexpr std::string_view kForm = "an integer number of worker threads from 1 to 1024";
-  auto v = parse_u64(trim(s));
+  auto v = base::parse_u64(base::trim(s));
   if (!v || *v < 1 || *v > 1024) {
-    explain(error, !v ? "not a whole number" : *v < 1 ? "zero workers" : "too many", kForm);
+    *error = base::explain(!v       ? "not a whole number"
+                           : *v < 1 ? "zero workers"
+                                    : "too many",
+                           kWorkersForm);
     return std::nullopt;
   }
   return static_cast<unsigned>(*v);
-}
-
-std::optional<bool> parse_bool(std::string_view s, std::string* error) {
-  s = trim(s);
-  if (s == "1") return true;
-  if (s == "0") return false;
-  explain(error, "neither 0 nor 1", "0 or 1");
-  return std::nullopt;
-}
-
-std::optional<uint64_t> parse_count(std::string_view s, std::string* error) {
-  auto v = parse_u64(trim(s));
-  if (!v) {
-    explain(error, "not a whole number", "a non-negative integer");
-    return std::nullopt;
-  }
-  return v;
-}
-
-std::optional<double> parse_fraction(std::string_view s, std::string* error) {
-  auto v = parse_decimal(trim(s));
-  if (!v || *v <= 0 || *v > 1) {
-    explain(error, !v ? "not a number" : "outside (0, 1]",
-            "a fraction of the CPU in (0, 1], such as 0.25");
-    return std::nullopt;
-  }
-  return v;
-}
-
-std::string format_bytes(uint64_t b) {
-  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, kUnits[u]);
-  return buf;
 }
 
 unsigned effective_workers(unsigned requested, unsigned cpus, std::string* warning) {
@@ -214,41 +56,85 @@ unsigned effective_workers(unsigned requested, unsigned cpus, std::string* warni
 
 namespace {
 
-// A service owner reads this, not a developer: the variable, the value and
-// what is wrong with it, without a source location.
-[[noreturn]] void config_error(const char* name, const char* raw, const std::string& error) {
-  fprintf(stderr, "gcmap: %s=\"%s\": %s\n", name, raw, error.c_str());
-  fflush(stderr);
-  abort();
+// Parse with `parse` into the field `member`; the table's rows are built from
+// these so a row names its field once.
+template <auto member, auto parse>
+bool set(Config& c, std::string_view raw, std::string* error) {
+  auto v = parse(raw, error);
+  if (!v) return false;
+  c.*member = static_cast<std::remove_reference_t<decltype(c.*member)>>(*v);
+  return true;
 }
 
-template <class T, class Parse>
-void read_env(const char* name, Parse parse, T* out) {
-  const char* raw = std::getenv(name);
-  // Unset and empty mean the same, the default (Go treats GOGC="" so): an
-  // empty assignment in a unit file or a shell script is not an error.
-  if (raw == nullptr || config::trim(raw).empty()) return;
-  std::string error;
-  auto v = parse(raw, &error);
-  if (!v) config_error(name, raw, error);
-  *out = static_cast<T>(*v);
+std::string show_bool(bool b) {
+  return b ? "1" : "0";
 }
+
+constexpr base::Option<Config> kOptions[] = {
+    {"GCMAP_GOGC", "percent", "100", config::kGogcForm,
+     "heap growth over the live heap before the next cycle starts; `off`: no automatic cycles",
+     set<&Config::gc_percent, config::parse_gogc>,
+     [](const Config& c) {
+       return c.gc_percent < 0 ? std::string("off") : std::to_string(c.gc_percent);
+     }},
+    {"GCMAP_MEMORY_LIMIT", "bytes", "off", base::kBytesForm,
+     "soft limit on the heap: cycles come sooner as it nears (0 or a value rounding to 0 is an "
+     "error)",
+     set<&Config::memory_limit, base::parse_bytes>,
+     [](const Config& c) {
+       return c.memory_limit == 0 ? std::string("off") : base::format_bytes(c.memory_limit);
+     }},
+    {"GCMAP_MAX_PAUSE", "duration", "500us", base::kDurationForm,
+     "budget of one stop-the-world pause window",
+     set<&Config::max_pause_ns, base::parse_duration_ns>,
+     [](const Config& c) { return base::format_duration(c.max_pause_ns); }},
+    {"GCMAP_GC_WORKERS", "integer", "CPUs", config::kWorkersForm,
+     "threads that run collector work; capped to the CPUs of the affinity mask, with a warning",
+     set<&Config::gc_workers, config::parse_workers>,
+     [](const Config& c) {
+       return c.gc_workers == 0 ? std::string("CPUs") : std::to_string(c.gc_workers);
+     }},
+    {"GCMAP_GCTRACE", "bool", "0", base::kBoolForm,
+     "`1`: one line per cycle on stderr, like `GODEBUG=gctrace=1`",
+     set<&Config::gctrace, base::parse_bool>, [](const Config& c) { return show_bool(c.gctrace); }},
+    {"GCMAP_VERIFY", "bool", "0", base::kBoolForm,
+     "`1`: check every cycle's marking against a single-threaded walk; poison freed memory",
+     set<&Config::verify, base::parse_bool>, [](const Config& c) { return show_bool(c.verify); }},
+    {"GCMAP_GC_TORTURE", "count", "0", base::kCountForm,
+     "N > 0: a cycle step every N allocations (debugging); 0: off",
+     set<&Config::torture_every, base::parse_count>,
+     [](const Config& c) { return std::to_string(c.torture_every); }},
+    {"GCMAP_GC_CONCURRENT", "bool", "1", base::kBoolForm,
+     "`0`: every cycle stops the world; `1`: mark concurrently",
+     set<&Config::concurrent, base::parse_bool>,
+     [](const Config& c) { return show_bool(c.concurrent); }},
+    {"GCMAP_GC_CPU", "fraction", "auto", base::kFractionForm,
+     "share of the machine for background marking; auto: 1/4, at least one core",
+     set<&Config::mark_cpu, base::parse_fraction>,
+     [](const Config& c) {
+       if (c.mark_cpu == 0) return std::string("auto");
+       char buf[32];
+       snprintf(buf, sizeof buf, "%g", c.mark_cpu);
+       return std::string(buf);
+     }},
+};
 
 }  // namespace
 
+namespace gc {
+std::span<const base::Option<Config>> options() {
+  return kOptions;
+}
+}  // namespace gc
+
 Config Config::from_env() {
   Config c;
-  read_env("GCMAP_GOGC", config::parse_gogc, &c.gc_percent);
-  read_env("GCMAP_MEMORY_LIMIT", config::parse_bytes, &c.memory_limit);
-  read_env("GCMAP_MAX_PAUSE", config::parse_duration_ns, &c.max_pause_ns);
-  read_env("GCMAP_GC_WORKERS", config::parse_workers, &c.gc_workers);
-  read_env("GCMAP_GCTRACE", config::parse_bool, &c.gctrace);
-  read_env("GCMAP_VERIFY", config::parse_bool, &c.verify);
-  read_env("GCMAP_GC_TORTURE", config::parse_count, &c.torture_every);
-  read_env("GCMAP_GC_CONCURRENT", config::parse_bool, &c.concurrent);
-  read_env("GCMAP_GC_CPU", config::parse_fraction, &c.mark_cpu);
-  read_env("GCMAP_DEFERRED_STALENESS", config::parse_duration_ns, &c.deferred_staleness_ns);
+  base::read_env(gc::options(), &c);
   return c;
+}
+
+std::string format_config(const Config& c) {
+  return base::format_options(gc::options(), c);
 }
 
 }  // namespace gcmap

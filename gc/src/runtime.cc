@@ -79,6 +79,8 @@ void start(const Config& config) {
   std::string warning;
   c.gc_workers = config::effective_workers(c.gc_workers, sched::available_cpus(), &warning);
   if (!warning.empty()) fprintf(stderr, "%s\n", warning.c_str());
+  // gctrace's first line: the settings in force, so a trace says what it ran with.
+  if (c.gctrace) fprintf(stderr, "gcmap: config %s\n", format_config(c).c_str());
   auto* r = new RuntimeState();
   r->config = c;
   r->start_ns = base::now_ns();

@@ -17,6 +17,7 @@
 #include "gcmap/gc/root.h"
 #include "gcmap/gc/runtime.h"
 #include "gcmap/gc/visitor.h"
+#include "gcmap/map/config.h"
 #include "gcmap/map/hashmap.h"
 #include "gcmap/sched/blocking.h"
 #include "gcmap/sched/safepoint.h"

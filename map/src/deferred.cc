@@ -13,6 +13,7 @@
 
 #include "gcmap/base/clock.h"
 #include "gcmap/gc/runtime.h"
+#include "gcmap/map/config.h"
 #include "gcmap/map/deferred_policy.h"
 #include "gcmap/sched/config.h"
 #include "gcmap/sched/window.h"
@@ -136,7 +137,7 @@ DeferredJob* job() {
       }
       s.since_last_window_ns = last_window_end ? now - last_window_end : ~uint64_t{0};
     }
-    s.staleness_target_ns = gcmap::current_config().deferred_staleness_ns;
+    s.staleness_target_ns = map::current_config().deferred_staleness_ns;
     s.heap_pressure = gcmap::heap_pressure();
     s.erase_ns = r.erase_ns.load(std::memory_order_relaxed);
     s.budget_ns = sched::config().max_pause_ns / kWindowBudgetDivisor;

@@ -10,7 +10,7 @@
 namespace gcmap::alloc {
 namespace {
 
-TEST(MallocConf, FindsBackgroundThreadAsAWholeKey) {
+TEST(PurgeMallocConf, FindsBackgroundThreadAsAWholeKey) {
   EXPECT_FALSE(malloc_conf_sets_background_thread(nullptr));
   EXPECT_FALSE(malloc_conf_sets_background_thread(""));
   EXPECT_FALSE(malloc_conf_sets_background_thread("narenas:4,dirty_decay_ms:0"));
@@ -31,7 +31,7 @@ bool background_thread_on() {
 
 // Both directions in one test: the process-wide switch is the state under
 // test, so nothing else may flip it between the steps.
-TEST(BackgroundPurge, ConfigureTurnsJemallocsBackgroundThreadOnUnlessMallocConfSaysOtherwise) {
+TEST(Purge, ConfigureTurnsJemallocsBackgroundThreadOnUnlessMallocConfSaysOtherwise) {
   Heap& h = Heap::get();
   const HeapOptions saved = h.options();
   const char* env = getenv("MALLOC_CONF");

@@ -27,7 +27,7 @@ void record_free(void* obj, uint16_t type, void* ctx) {
   g_log->types[obj] = type;
 }
 
-class SweepTest : public ::testing::Test {
+class Sweep : public ::testing::Test {
  protected:
   void SetUp() override {
     g_log = &log_;
@@ -40,7 +40,7 @@ class SweepTest : public ::testing::Test {
   HookLog log_;
 };
 
-TEST_F(SweepTest, ExactlyTheUnmarkedSlotsAreFreedAndReused) {
+TEST_F(Sweep, ExactlyTheUnmarkedSlotsAreFreedAndReused) {
   std::mt19937 rng(7);
   for (uint32_t size : {16u, 64u, 208u, 1024u, 4096u}) {
     testing::clean_heap();
@@ -90,7 +90,7 @@ TEST_F(SweepTest, ExactlyTheUnmarkedSlotsAreFreedAndReused) {
   }
 }
 
-TEST_F(SweepTest, HookIsNotCalledForSpansWithoutFinalizers) {
+TEST_F(Sweep, HookIsNotCalledForSpansWithoutFinalizers) {
   std::vector<void*> objs;
   for (int i = 0; i < 500; ++i) objs.push_back(test_alloc(96, nullptr, /*finalize=*/false));
   log_.calls.clear();
@@ -98,7 +98,7 @@ TEST_F(SweepTest, HookIsNotCalledForSpansWithoutFinalizers) {
   for (void* p : objs) EXPECT_EQ(log_.calls.count(p), 0u);
 }
 
-TEST_F(SweepTest, EmptySpansGoBackToJemalloc) {
+TEST_F(Sweep, EmptySpansGoBackToJemalloc) {
   Heap& h = Heap::get();
   testing::clean_heap();
   HeapStats before = h.stats();
@@ -116,7 +116,7 @@ TEST_F(SweepTest, EmptySpansGoBackToJemalloc) {
   EXPECT_TRUE(h.sweep_done());
 }
 
-TEST_F(SweepTest, LargeObjectsSurviveWhileMarked) {
+TEST_F(Sweep, LargeObjectsSurviveWhileMarked) {
   std::vector<void*> objs{test_alloc(100000), test_alloc(50000)};
   static_cast<char*>(objs[0])[99999] = 'x';
   for (int round = 0; round < 3; ++round) {
@@ -131,7 +131,7 @@ TEST_F(SweepTest, LargeObjectsSurviveWhileMarked) {
   EXPECT_EQ(log_.calls.count(objs[0]), 0u);
 }
 
-TEST_F(SweepTest, PoisonedSlotsHoldThePoisonByte) {
+TEST_F(Sweep, PoisonedSlotsHoldThePoisonByte) {
   Heap& h = Heap::get();
   HeapOptions o = h.options();
   o.poison_freed = true;

@@ -4,12 +4,21 @@
 
 #include <cstdlib>
 
+#include <fstream>
+#include <sstream>
+
 #include "gcmap/gc/config.h"
 
 namespace gcmap {
 namespace {
 
 using namespace config;
+using base::format_bytes;
+using base::parse_bool;
+using base::parse_bytes;
+using base::parse_count;
+using base::parse_duration_ns;
+using base::parse_fraction;
 
 TEST(Config, Gogc) {
   std::string e;
@@ -88,7 +97,6 @@ TEST(Config, FromEnvReadsEveryVariable) {
   setenv("GCMAP_GC_TORTURE", "100", 1);
   setenv("GCMAP_GC_CONCURRENT", "0", 1);
   setenv("GCMAP_GC_CPU", "0.5", 1);
-  setenv("GCMAP_DEFERRED_STALENESS", "2ms", 1);
   Config c = Config::from_env();
   EXPECT_EQ(c.gc_percent, 50);
   EXPECT_EQ(c.memory_limit, 1ull << 30);
@@ -99,10 +107,9 @@ TEST(Config, FromEnvReadsEveryVariable) {
   EXPECT_EQ(c.torture_every, 100u);
   EXPECT_FALSE(c.concurrent);
   EXPECT_EQ(c.mark_cpu, 0.5);
-  EXPECT_EQ(c.deferred_staleness_ns, 2000000u);
-  for (const char* v : {"GCMAP_GOGC", "GCMAP_MEMORY_LIMIT", "GCMAP_MAX_PAUSE", "GCMAP_GC_WORKERS",
-                        "GCMAP_GCTRACE", "GCMAP_VERIFY", "GCMAP_GC_TORTURE", "GCMAP_GC_CONCURRENT",
-                        "GCMAP_GC_CPU", "GCMAP_DEFERRED_STALENESS"}) {
+  for (const char* v :
+       {"GCMAP_GOGC", "GCMAP_MEMORY_LIMIT", "GCMAP_MAX_PAUSE", "GCMAP_GC_WORKERS", "GCMAP_GCTRACE",
+        "GCMAP_VERIFY", "GCMAP_GC_TORTURE", "GCMAP_GC_CONCURRENT", "GCMAP_GC_CPU"}) {
     unsetenv(v);
   }
   Config d = Config::from_env();
@@ -111,14 +118,13 @@ TEST(Config, FromEnvReadsEveryVariable) {
   EXPECT_EQ(d.max_pause_ns, 500000u);
   EXPECT_TRUE(d.concurrent);
   EXPECT_EQ(d.mark_cpu, 0.0);
-  EXPECT_EQ(d.deferred_staleness_ns, 100000000u);
 }
 
 // An empty variable is the default, as if unset (Go's GOGC="" is too).
 TEST(Config, AnEmptyVariableMeansTheDefault) {
-  for (const char* v : {"GCMAP_GOGC", "GCMAP_MEMORY_LIMIT", "GCMAP_MAX_PAUSE", "GCMAP_GC_WORKERS",
-                        "GCMAP_GCTRACE", "GCMAP_VERIFY", "GCMAP_GC_TORTURE", "GCMAP_GC_CONCURRENT",
-                        "GCMAP_GC_CPU", "GCMAP_DEFERRED_STALENESS"}) {
+  for (const char* v :
+       {"GCMAP_GOGC", "GCMAP_MEMORY_LIMIT", "GCMAP_MAX_PAUSE", "GCMAP_GC_WORKERS", "GCMAP_GCTRACE",
+        "GCMAP_VERIFY", "GCMAP_GC_TORTURE", "GCMAP_GC_CONCURRENT", "GCMAP_GC_CPU"}) {
     setenv(v, "", 1);
   }
   setenv("GCMAP_MAX_PAUSE", "  ", 1);
@@ -133,10 +139,9 @@ TEST(Config, AnEmptyVariableMeansTheDefault) {
   EXPECT_EQ(c.torture_every, d.torture_every);
   EXPECT_EQ(c.concurrent, d.concurrent);
   EXPECT_EQ(c.mark_cpu, d.mark_cpu);
-  EXPECT_EQ(c.deferred_staleness_ns, d.deferred_staleness_ns);
-  for (const char* v : {"GCMAP_GOGC", "GCMAP_MEMORY_LIMIT", "GCMAP_MAX_PAUSE", "GCMAP_GC_WORKERS",
-                        "GCMAP_GCTRACE", "GCMAP_VERIFY", "GCMAP_GC_TORTURE", "GCMAP_GC_CONCURRENT",
-                        "GCMAP_GC_CPU", "GCMAP_DEFERRED_STALENESS"}) {
+  for (const char* v :
+       {"GCMAP_GOGC", "GCMAP_MEMORY_LIMIT", "GCMAP_MAX_PAUSE", "GCMAP_GC_WORKERS", "GCMAP_GCTRACE",
+        "GCMAP_VERIFY", "GCMAP_GC_TORTURE", "GCMAP_GC_CONCURRENT", "GCMAP_GC_CPU"}) {
     unsetenv(v);
   }
 }
@@ -203,6 +208,63 @@ TEST(Config, FormatBytes) {
   EXPECT_EQ(format_bytes(512), "512 B");
   EXPECT_EQ(format_bytes(1536), "1.5 KiB");
   EXPECT_EQ(format_bytes(3ull << 30), "3.0 GiB");
+}
+
+TEST(Config, FormatDuration) {
+  EXPECT_EQ(base::format_duration(500'000), "500us");
+  EXPECT_EQ(base::format_duration(2'000'000), "2ms");
+  EXPECT_EQ(base::format_duration(1'500'000), "1.5ms");
+  EXPECT_EQ(base::format_duration(250), "250ns");
+  EXPECT_EQ(base::format_duration(1'000'000'000), "1s");
+}
+
+// The options table is the one description of the variables: its defaults
+// are Config{}'s, every row parses what the environment gives it, and the
+// README's table is the table's own rendering.
+TEST(ConfigOptionsTable, DefaultsAreTheDefaultConfig) {
+  Config d;
+  for (const auto& o : gc::options()) EXPECT_EQ(o.show(d), o.default_value) << o.name;
+  EXPECT_EQ(format_config(d),
+            "GCMAP_GOGC=100 GCMAP_MEMORY_LIMIT=off GCMAP_MAX_PAUSE=500us GCMAP_GC_WORKERS=CPUs "
+            "GCMAP_GCTRACE=0 GCMAP_VERIFY=0 GCMAP_GC_TORTURE=0 GCMAP_GC_CONCURRENT=1 "
+            "GCMAP_GC_CPU=auto");
+}
+
+TEST(ConfigOptionsTable, EveryRowReadsItsVariable) {
+  for (const auto& o : gc::options()) unsetenv(std::string(o.name).c_str());
+  setenv("GCMAP_MAX_PAUSE", "2ms", 1);
+  setenv("GCMAP_MEMORY_LIMIT", "1GiB", 1);
+  Config c = Config::from_env();
+  EXPECT_EQ(format_config(c),
+            "GCMAP_GOGC=100 GCMAP_MEMORY_LIMIT=1.0 GiB GCMAP_MAX_PAUSE=2ms GCMAP_GC_WORKERS=CPUs "
+            "GCMAP_GCTRACE=0 GCMAP_VERIFY=0 GCMAP_GC_TORTURE=0 GCMAP_GC_CONCURRENT=1 "
+            "GCMAP_GC_CPU=auto");
+  unsetenv("GCMAP_MAX_PAUSE");
+  unsetenv("GCMAP_MEMORY_LIMIT");
+  // A row's error message ends in the form the README shows for it.
+  for (const auto& o : gc::options()) {
+    Config x;
+    std::string e;
+    EXPECT_FALSE(o.parse(x, "not-a-value!", &e)) << o.name;
+    std::string tail = "; expected " + std::string(o.form);
+    EXPECT_EQ(e.substr(e.size() - std::min(e.size(), tail.size())), tail) << o.name;
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TEST(ConfigOptionsTable, ReadmeShowsTheTable) {
+  std::string readme = read_file(GCMAP_SOURCE_DIR "/gc/README.md");
+  ASSERT_FALSE(readme.empty()) << GCMAP_SOURCE_DIR "/gc/README.md";
+  std::string table = base::markdown_table(gc::options());
+  EXPECT_NE(readme.find(table), std::string::npos)
+      << "gc/README.md's configuration table differs from gc::options(); paste this:\n"
+      << table;
 }
 
 }  // namespace

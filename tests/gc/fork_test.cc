@@ -17,7 +17,7 @@ namespace {
 using test_common::ChildResult;
 using test_common::run_in_fork_child;
 
-class Lifecycle : public GcTest {};
+class Fork : public GcTest {};
 
 struct Leaf : GarbageCollected<Leaf> {
   uint64_t value = 7;
@@ -26,7 +26,7 @@ struct Leaf : GarbageCollected<Leaf> {
 // fork() while another attached thread allocates. The child used to hang at
 // its first allocation slow path (a lock held by the other thread, or a
 // cycle nobody runs); now it fails at its first allocation, saying why.
-TEST_F(Lifecycle, AForkChildThatAllocatesWithoutExecFailsWithAClearMessage) {
+TEST_F(Fork, AForkChildThatAllocatesWithoutExecFailsWithAClearMessage) {
   std::atomic<bool> done{false};
   std::atomic<uint64_t> allocated{0};
   std::thread allocator([&] {
@@ -58,7 +58,7 @@ TEST_F(Lifecycle, AForkChildThatAllocatesWithoutExecFailsWithAClearMessage) {
 // What may still happen in a child: tearing down (here a Root), then exec or
 // _exit (exit() would run the static destructors of libraries such as TBB,
 // whose threads did not survive the fork either).
-TEST_F(Lifecycle, AForkChildThatOnlyTearsDownExitsCleanly) {
+TEST_F(Fork, AForkChildThatOnlyTearsDownExitsCleanly) {
   ThreadScope attach;
   auto* root = new Root<Leaf>(make<Leaf>());
   ChildResult r = run_in_fork_child([root] {

@@ -7,9 +7,9 @@
 namespace gcmap::test {
 namespace {
 
-class RuntimeStats : public GcTest {};
+class GcStats : public GcTest {};
 
-TEST_F(RuntimeStats, CyclesPausesAndHeapFiguresMove) {
+TEST_F(GcStats, CyclesPausesAndHeapFiguresMove) {
   ThreadScope attach;
   Registry& reg = registry(10000);
   Stats before = stats();
@@ -34,7 +34,7 @@ TEST_F(RuntimeStats, CyclesPausesAndHeapFiguresMove) {
   EXPECT_GE(after.roots, 1u);
 }
 
-TEST_F(RuntimeStats, AutomaticCyclesRunWhenTheHeapReachesTheGoal) {
+TEST_F(GcStats, AutomaticCyclesRunWhenTheHeapReachesTheGoal) {
   ThreadScope attach;
   set_gc_percent(50);
   uint64_t cycles = stats().cycles;

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "common/clobber_stack.h"
+#include "common/heap_test.h"
 #include "common/registry.h"
 #include "gcmap/gc/testing.h"
 #include "gcmap/gcmap.h"
@@ -38,23 +39,7 @@ struct Tracked : GarbageCollected<Tracked> {
 
 using test_common::clobber_stack;
 
-// A test whose objects may outlive its body: registries live in the
-// fixture, and TearDown collects (without scanning this stack) so that every
-// object the test dropped is destroyed while its registry still exists, and
-// the next test starts from a clean heap.
-class GcTest : public ::testing::Test {
- protected:
-  Registry& registry(size_t n) {
-    registries_.push_back(std::make_unique<Registry>(n));
-    return *registries_.back();
-  }
-  void TearDown() override {
-    ThreadScope attach;
-    gcmap::testing::collect_precise();
-  }
-
- private:
-  std::vector<std::unique_ptr<Registry>> registries_;
-};
+// The fixture of the gc suites (tests/common/heap_test.h).
+using GcTest = test_common::HeapTest;
 
 }  // namespace gcmap::test

@@ -14,7 +14,7 @@
 namespace gcmap::test {
 namespace {
 
-class Visiting : public GcTest {};
+class GcVisitor : public GcTest {};
 
 struct Inline {  // not a GC object: stored by value inside one
   Ptr<Tracked> p;
@@ -50,7 +50,7 @@ static_assert(!may_hold_gc_pointers<std::string>);
 static_assert(!may_hold_gc_pointers<uint64_t>);
 static_assert(!may_hold_gc_pointers<std::vector<int>>);
 
-TEST_F(Visiting, PtrsInsideContainersKeepTheirTargetsAlive) {
+TEST_F(GcVisitor, PtrsInsideContainersKeepTheirTargetsAlive) {
   ThreadScope attach;
   Registry& reg = registry(12);
   Root<Holder> h(make<Holder>());

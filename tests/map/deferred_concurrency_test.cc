@@ -14,9 +14,9 @@
 namespace gcmap::map_test {
 namespace {
 
-class Deferred : public MapTest {};
+class DeferredConcurrency : public MapTest {};
 
-TEST_F(Deferred, SeveralThreadsQueueForOneOwnerWhileWindowsAndCyclesRun) {
+TEST_F(DeferredConcurrency, SeveralThreadsQueueForOneOwnerWhileWindowsAndCyclesRun) {
   ThreadScope attach;
   HashMap<std::string, uint64_t> m;
   constexpr int kThreads = 3;

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "common/clobber_stack.h"
+#include "common/heap_test.h"
 #include "common/registry.h"
 #include "gcmap/gc/testing.h"
 #include "gcmap/gcmap.h"
@@ -123,23 +124,11 @@ struct CountedHash {
   }
 };
 
-// Registries live in the fixture and TearDown collects without scanning
-// this stack, so every object a test dropped is destroyed while its
-// registry exists.
-class MapTest : public ::testing::Test {
+// The fixture of the map suites (tests/common/heap_test.h), with the
+// Counted keys' live count reset before each test.
+class MapTest : public test_common::HeapTest {
  protected:
   void SetUp() override { Counted::reset(); }
-  Registry& registry(size_t n) {
-    registries_.push_back(std::make_unique<Registry>(n));
-    return *registries_.back();
-  }
-  void TearDown() override {
-    ThreadScope attach;
-    gcmap::testing::collect_precise();
-  }
-
- private:
-  std::vector<std::unique_ptr<Registry>> registries_;
 };
 
 // Overwrite the stack below the caller: frames that returned left copies of

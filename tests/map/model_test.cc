@@ -241,7 +241,7 @@ class Model {
   uint64_t next_id_ = 0;
 };
 
-class ModelTest : public MapTest {};
+class MapModel : public MapTest {};
 
 template <class Traits>
 void expect_coverage(const Model<Traits>& m) {
@@ -252,28 +252,28 @@ void expect_coverage(const Model<Traits>& m) {
   std::printf("  max size %zu, %zu forced collections\n", m.max_size, m.collections);
 }
 
-TEST_F(ModelTest, Uint64Keys) {
+TEST_F(MapModel, Uint64Keys) {
   ThreadScope attach;
   Model<U64Traits> m(U64Traits{}, 1);
   m.run(3'000'000 / kScale);
   expect_coverage(m);
 }
 
-TEST_F(ModelTest, StringKeys) {
+TEST_F(MapModel, StringKeys) {
   ThreadScope attach;
   Model<StringTraits> m(StringTraits{}, 2);
   m.run(1'500'000 / kScale);
   expect_coverage(m);
 }
 
-TEST_F(ModelTest, SmallStringKeys) {
+TEST_F(MapModel, SmallStringKeys) {
   ThreadScope attach;
   Model<SmallStringTraits> m(SmallStringTraits{}, 4);
   m.run(1'500'000 / kScale);
   expect_coverage(m);
 }
 
-TEST_F(ModelTest, PtrValues) {
+TEST_F(MapModel, PtrValues) {
   ThreadScope attach;
   const size_t ops = 1'500'000 / kScale;
   Registry& reg = registry(ops + 1);

@@ -86,7 +86,9 @@ TEST(SmallString, ComparesAndHashesAsItsBytes) {
   EXPECT_EQ(set.count(SmallString(text(40))), 1u);
 }
 
-TEST_F(MapTest, AMapKeyedBySmallStringIsUsedWithStringViews) {
+class SmallStringMap : public MapTest {};
+
+TEST_F(SmallStringMap, AMapKeyedBySmallStringIsUsedWithStringViews) {
   ThreadScope attach;
   HashMap<SmallString, uint64_t> m;
   auto key = [](uint64_t i) {

@@ -19,7 +19,7 @@ namespace {
 using testing::busy_wait_ns;
 using testing::eventually;
 
-TEST(SchedRegistry, AttachAndDetachRaceWithRepeatedStops) {
+TEST(SchedAttach, AttachAndDetachRaceWithRepeatedStops) {
   constexpr int kChurners = 4;
   std::atomic<bool> done{false};
   struct alignas(64) Counter {
@@ -79,7 +79,7 @@ TEST(SchedRegistry, AttachAndDetachRaceWithRepeatedStops) {
   EXPECT_EQ(attached_count(), 0u);
 }
 
-TEST(SchedRegistry, AttachingDuringAStopWaitsForTheRestart) {
+TEST(SchedAttach, AttachingDuringAStopWaitsForTheRestart) {
   std::atomic<bool> attached{false};
   std::thread t;
   {
@@ -101,7 +101,7 @@ TEST(SchedRegistry, AttachingDuringAStopWaitsForTheRestart) {
   t.join();
 }
 
-TEST(SchedRegistry, ScopesNestAndOnlyTheOutermostAttaches) {
+TEST(SchedAttach, ScopesNestAndOnlyTheOutermostAttaches) {
   ASSERT_EQ(current(), nullptr);
   {
     MutatorScope outer;
@@ -120,7 +120,7 @@ TEST(SchedRegistry, ScopesNestAndOnlyTheOutermostAttaches) {
   EXPECT_EQ(attached_count(), 0u);
 }
 
-TEST(SchedRegistry, IdsAreNeverReused) {
+TEST(SchedAttach, IdsAreNeverReused) {
   std::set<uint64_t> ids;
   for (int i = 0; i < 100; ++i) {
     MutatorScope attach;
@@ -144,7 +144,7 @@ void on_detach(Mutator& m) {
   g_detaches.fetch_add(1);
 }
 
-TEST(SchedRegistry, HooksRunOnTheAttachingThreadWhileTheWorldRuns) {
+TEST(SchedAttach, HooksRunOnTheAttachingThreadWhileTheWorldRuns) {
   set_mutator_hooks({on_attach, on_detach});
   std::atomic<bool> stop_churn{false};
   std::thread stopper([&] {

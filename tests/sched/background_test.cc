@@ -17,11 +17,6 @@ namespace {
 
 using testing::eventually;
 
-const bool g_configured = [] {
-  init(Config{.workers = 2});
-  return true;
-}();
-
 class SpinJob final : public BackgroundJob {
  public:
   const char* name() const override { return "spin"; }

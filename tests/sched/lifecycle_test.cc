@@ -122,7 +122,7 @@ TEST(SchedLifecycle, TheSlowSafepointWarningNamesTheBlockedThreadAndItsState) {
 // fork() while another attached thread runs: in the child the registry
 // still lists it, so a stop used to wait forever for a thread that is not
 // there. Now the child fails at once, saying why.
-TEST(SchedFork, AStopInAForkChildFailsWithAClearMessage) {
+TEST(SchedLifecycleFork, AStopInAForkChildFailsWithAClearMessage) {
   testing::Spinners spinners(1);
   ChildResult r = run_in_fork_child([] { WorldStop stop("in the child"); });
   spinners.stop();
@@ -133,7 +133,7 @@ TEST(SchedFork, AStopInAForkChildFailsWithAClearMessage) {
       << r.err;
 }
 
-TEST(SchedFork, AttachingInAForkChildFailsWithAClearMessage) {
+TEST(SchedLifecycleFork, AttachingInAForkChildFailsWithAClearMessage) {
   testing::Spinners spinners(1);
   ChildResult r = run_in_fork_child([] { MutatorScope attach; });
   spinners.stop();
@@ -145,7 +145,7 @@ TEST(SchedFork, AttachingInAForkChildFailsWithAClearMessage) {
 
 // Tearing down is fine: a child that leaves its scope and exits (say after
 // a failed exec) neither hangs nor complains.
-TEST(SchedFork, AForkChildThatOnlyTearsDownExitsCleanly) {
+TEST(SchedLifecycleFork, AForkChildThatOnlyTearsDownExitsCleanly) {
   testing::Spinners spinners(1);
   MutatorScope attach;
   ChildResult r = run_in_fork_child([] {

@@ -11,10 +11,23 @@
 #include <vector>
 
 #include "gcmap/base/clock.h"
+#include "gcmap/sched/config.h"
 #include "gcmap/sched/mutator.h"
 #include "gcmap/sched/safepoint.h"
 
 namespace gcmap::sched::testing {
+
+// Every test of the executable runs with two workers (the pause-window and
+// worker tests count them) and the default 500 us window budget: configured
+// once, at start, by whichever test file's static initialization comes first.
+inline bool configure_once() {
+  static const bool done = [] {
+    init(Config{.workers = 2, .max_pause_ns = 500'000});
+    return true;
+  }();
+  return done;
+}
+[[maybe_unused]] static const bool g_configured = configure_once();
 
 // Polls pred until it holds or `limit` passed; returns pred().
 template <class Pred>

@@ -149,7 +149,7 @@ __attribute__((noinline)) void park_with_known_registers() {
         "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 }
 
-TEST(SchedSpilledRegisters, HoldTheCalleeSavedRegistersOfTheParkedThread) {
+TEST(SchedStackSpilledRegisters, HoldTheCalleeSavedRegistersOfTheParkedThread) {
   std::atomic<uint64_t> id{0};
   std::atomic<bool> parked_once{false};
   std::thread t([&] {
@@ -183,7 +183,7 @@ TEST(SchedSpilledRegisters, HoldTheCalleeSavedRegistersOfTheParkedThread) {
   EXPECT_TRUE(parked_once.load());
 }
 #else
-TEST(SchedSpilledRegisters, HoldTheCalleeSavedRegistersOfTheParkedThread) {
+TEST(SchedStackSpilledRegisters, HoldTheCalleeSavedRegistersOfTheParkedThread) {
   GTEST_SKIP() << "the register-forcing test is written for x86-64";
 }
 #endif

@@ -22,11 +22,6 @@ namespace {
 
 using testing::eventually;
 
-const bool g_configured = [] {
-  init(Config{.workers = 2});
-  return true;
-}();
-
 TEST(SchedWorkers, EachIndexGoesToOneParticipantAndTheCallerIsOne) {
   ASSERT_EQ(num_workers(), 2u);
   for (int round = 0; round < 50; ++round) {

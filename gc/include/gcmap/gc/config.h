@@ -2,24 +2,12 @@
 // or given in code before first use (gcmap::init), and partly adjustable at
 // run time (set_gc_percent, set_memory_limit).
 //
-// | variable            | form                                              | default  |
-// | GCMAP_GOGC          | integer percent >= 0, or "off"                     | 100      |
-// | GCMAP_MEMORY_LIMIT  | bytes > 0, optional suffix B KiB MiB GiB TiB, or   | off      |
-// |                     | "off" (0 or a value rounding to 0 is an error)     |          |
-// | GCMAP_MAX_PAUSE     | duration: number with ns, us, µs, ms or s          | 500us    |
-// | GCMAP_GC_WORKERS    | integer >= 1                                       | cores    |
-// | GCMAP_GCTRACE       | 0 or 1                                             | 0        |
-// | GCMAP_VERIFY        | 0 or 1                                             | 0        |
-// | GCMAP_GC_TORTURE    | integer N >= 0: start a cycle every N allocations  | 0 (off)  |
-// | GCMAP_GC_CONCURRENT | 0 (every cycle stop-the-world) or 1               | 1        |
-// | GCMAP_GC_CPU        | fraction of the machine's CPU for background       | auto     |
-// |                     | marking, in (0, 1]; auto: 1/4, at least one core   |          |
-// | GCMAP_DEFERRED_STALENESS | target age of a deferred erase when it is     | 100ms    |
-// |                     | applied (a duration, like GCMAP_MAX_PAUSE)         |          |
-//
-// An empty value means the same as unset: the default. A malformed value is
-// a fatal error at start that names the variable, the value, what is wrong
-// and the accepted form, e.g.
+// The variables are described once, by the options table in
+// gc/src/config.cc (gc::options()): reading the environment, format_config()
+// and the table in gc/README.md ("Configuration") all come from it, and a
+// test checks the README against it. An empty value means the same as unset;
+// a malformed value is a fatal error at start that names the variable, the
+// value, what is wrong and the accepted form, e.g.
 //   gcmap: GCMAP_MEMORY_LIMIT="0": rounds to 0 bytes; expected a positive
 //   number of bytes with an optional suffix ... or "off" for no limit
 // It never falls back silently. GCMAP_GC_WORKERS above the CPUs the process
@@ -28,8 +16,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+
+#include "gcmap/base/options.h"
 
 namespace gcmap {
 
@@ -43,31 +34,32 @@ struct Config {
   uint64_t torture_every = 0;  // 0: off
   bool concurrent = true;      // mark concurrently (false: whole cycles stop the world)
   double mark_cpu = 0;         // background marking share of the CPU; 0: auto
-  uint64_t deferred_staleness_ns = 100'000'000;  // map/: erase_deferred's staleness target
 
   // The defaults overridden by the GCMAP_* environment variables. Exits with
   // a message naming the variable on a malformed value.
   static Config from_env();
 };
 
+// "GCMAP_GOGC=100 GCMAP_MEMORY_LIMIT=off ...": every variable's value in `c`
+// (for GCMAP_GCTRACE's first line, and logs).
+std::string format_config(const Config& c);
+
+namespace gc {
+// The collector's GCMAP_* variables, in the order the README lists them.
+std::span<const base::Option<Config>> options();
+}  // namespace gc
+
 namespace config {
 
-// Each parser returns the value, or nullopt and the accepted form in *error.
+// The collector's own parsers (the shared ones are in gcmap/base/options.h):
+// the value, or nullopt with "<what>; expected <form>" in *error.
 std::optional<int> parse_gogc(std::string_view s, std::string* error);
-std::optional<uint64_t> parse_bytes(std::string_view s, std::string* error);
-std::optional<uint64_t> parse_duration_ns(std::string_view s, std::string* error);
 std::optional<unsigned> parse_workers(std::string_view s, std::string* error);
-std::optional<bool> parse_bool(std::string_view s, std::string* error);
-std::optional<uint64_t> parse_count(std::string_view s, std::string* error);
-std::optional<double> parse_fraction(std::string_view s, std::string* error);
 
 // The number of GC workers to use when `requested` were asked for (0: one
 // per CPU) and the process may run on `cpus` CPUs: more workers than CPUs
 // only take turns, so the request is capped, with a warning in *warning.
 unsigned effective_workers(unsigned requested, unsigned cpus, std::string* warning);
-
-// "512 KiB", "1.5 GiB": for messages.
-std::string format_bytes(uint64_t bytes);
 
 }  // namespace config
 }  // namespace gcmap

@@ -21,10 +21,6 @@ using testing::Spinners;
 
 // Two participants even on a machine that reports one core (the parallel
 // test skips there: TBB would start no worker thread).
-const bool g_configured = [] {
-  init(Config{.workers = 2, .max_pause_ns = 500'000});
-  return true;
-}();
 
 // `units` units of work; a step claims one.
 class CountingJob final : public WindowJob {
