@@ -87,16 +87,19 @@ cmd_test() {
   if [ "$fuzz_secs" != 0 ]; then
     need_packages "${PKGS_FUZZ[@]}"
     build fuzz gcmap_fuzz_map
-    run_fuzz "$fuzz_secs"
+    # A fixed seed (GCMAP_TEST_FUZZ_SEED): on a clean clone the same mutations
+    # each run, so a failure here is a regression one can replay, not luck;
+    # ./run.sh fuzz explores with a new seed each time.
+    run_fuzz "$fuzz_secs" "${GCMAP_TEST_FUZZ_SEED:-1}"
   fi
   echo "==> all tests passed in $((SECONDS - start)) s"
 }
 
-# run_fuzz <seconds>: the map fuzzer on build/fuzz/corpus (seeded from
+# run_fuzz <seconds> [seed]: the map fuzzer on build/fuzz/corpus (seeded from
 # tests/fuzz/corpus/map, which it never writes); a crash, an ASan/UBSan report
 # or a failed model check fails it, and the input is saved in build/fuzz/.
 run_fuzz() {
-  local secs=$1 dir=$ROOT/build/fuzz
+  local secs=$1 seed=${2:-0} dir=$ROOT/build/fuzz
   mkdir -p "$dir/corpus"
   cp -n "$ROOT"/tests/fuzz/corpus/map/* "$dir/corpus/" 2>/dev/null || true
   echo "==> fuzz map for $secs s"
@@ -107,7 +110,8 @@ run_fuzz() {
   ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     "$dir/tests/fuzz/gcmap_fuzz_map" -max_total_time="$secs" -rss_limit_mb=4096 -timeout=30 -max_len=1024 \
-    -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$dir/" "$dir/corpus" >"$log" 2>&1 || rc=$?
+    -detect_leaks=0 -print_final_stats=1 -seed="$seed" -artifact_prefix="$dir/" "$dir/corpus" \
+    >"$log" 2>&1 || rc=$?
   local execs
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   if [ "$rc" -ne 0 ]; then
@@ -117,7 +121,7 @@ run_fuzz() {
     echo "fuzz: replay with MAP_FUZZ_TRACE=1 $dir/tests/fuzz/gcmap_fuzz_map ${artifact:-INPUT}" >&2
     return 1
   fi
-  echo "fuzz: ${execs:-?} execs in $secs s, no crash ($(ls "$dir/corpus" | wc -l) inputs in $dir/corpus)"
+  echo "fuzz: ${execs:-?} execs in $secs s (seed $(sed -n 's/^INFO: Seed: //p' "$log" | head -1)), no crash ($(ls "$dir/corpus" | wc -l) inputs in $dir/corpus)"
 }
 
 cmd_fuzz() {
