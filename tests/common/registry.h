@@ -28,4 +28,21 @@ class Registry {
 
 inline constexpr uint64_t kAliveMagic = 0x600dc0ffee;
 
+// The bookkeeping half of a test's GC object: derive from it beside
+// GarbageCollected<T> (`using Recorded::Recorded;`), and its destruction is
+// counted in `registry` under `id` and clears `magic`.
+struct Recorded {
+  Recorded(Registry* r, size_t id) : registry(r), id(id) {}
+  ~Recorded() {
+    magic = 0;
+    registry->destroyed(id);
+  }
+  Recorded(const Recorded&) = delete;
+  Recorded& operator=(const Recorded&) = delete;
+
+  Registry* registry;
+  size_t id;
+  uint64_t magic = kAliveMagic;
+};
+
 }  // namespace gcmap::test_common

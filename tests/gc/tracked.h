@@ -20,19 +20,12 @@ namespace gcmap::test {
 using test_common::kAliveMagic;
 using test_common::Registry;
 
-struct Tracked : GarbageCollected<Tracked> {
-  Tracked(Registry* r, size_t id) : registry(r), id(id) {}
-  ~Tracked() {
-    magic = 0;
-    registry->destroyed(id);
-  }
+struct Tracked : GarbageCollected<Tracked>, test_common::Recorded {
+  using Recorded::Recorded;
   void trace(Visitor& v) const {
     v.visit(a);
     v.visit(b);
   }
-  Registry* registry;
-  size_t id;
-  uint64_t magic = kAliveMagic;
   Ptr<Tracked> a;
   Ptr<Tracked> b;
 };

@@ -63,16 +63,9 @@ using test_common::kAliveMagic;
 using test_common::Registry;
 
 // A GC object that records its destruction.
-struct Node : GarbageCollected<Node> {
-  Node(Registry* r, size_t id) : registry(r), id(id) {}
-  ~Node() {
-    magic = 0;
-    registry->destroyed(id);
-  }
+struct Node : GarbageCollected<Node>, test_common::Recorded {
+  using Recorded::Recorded;
   void trace(Visitor& v) const { v.visit(next); }
-  Registry* registry;
-  size_t id;
-  uint64_t magic = kAliveMagic;
   Ptr<Node> next;
 };
 
