@@ -57,6 +57,14 @@ void throw_capacity_exceeded(size_t capacity) {
                           "grows)");
 }
 
+void throw_over_max_size(size_t entries, size_t max_size) {
+  throw std::length_error(
+      "gcmap::HashMap: " + std::to_string(entries) +
+      " entries is over max_size() = " + std::to_string(max_size) +
+      " for this key and value type (a larger bucket array would exceed the largest heap "
+      "object, alloc::kMaxObjectSize; see map/README.md, \"Limits\"); the map is unchanged");
+}
+
 void throw_key_not_found() {
   throw std::out_of_range("gcmap::HashMap::at: key not found");
 }

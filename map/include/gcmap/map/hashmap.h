@@ -131,12 +131,21 @@ constexpr bool too_many_overflow(size_t noverflow, unsigned log2) {
 constexpr bool under_shrink_load(size_t count, unsigned log2) {
   return count * 8 < (size_t{13} << log2);
 }
-// The smallest table that holds n entries without growing.
+// The entries a table of 2^log2 buckets holds before it grows.
+constexpr size_t capacity_for(unsigned log2) {
+  return log2 == 0 ? kBucketCnt : 13 * (size_t{1} << (log2 - 1));
+}
+// The smallest table that holds n entries without growing. Callers check
+// n <= max_size() first (the bound only keeps the shifts defined).
 constexpr uint8_t log2_for(size_t n) {
   uint8_t b = 0;
-  while (over_load_factor(n, b)) ++b;
+  while (b < 48 && over_load_factor(n, b)) ++b;
   return b;
 }
+// Tests only: a lower limit on B than the heap's largest object gives, so
+// that a test reaches HashMap::max_size() with a small map. Set it before
+// building the maps it applies to.
+inline unsigned g_max_log2_for_testing = 64;
 
 template <class Map>
 struct TestPeer;  // tests only
@@ -178,6 +187,7 @@ class HashMap {
   explicit HashMap(size_t n) : HashMap() { reserve(n); }
   // Sized for cap.entries, and never resized: see FixedCapacity.
   explicit HashMap(FixedCapacity cap) : HashMap() {
+    if (cap.entries > max_size()) map_detail::throw_over_max_size(cap.entries, max_size());
     fixed_capacity_ = cap.entries == 0 ? 1 : cap.entries;
     min_log2_ = map_detail::log2_for(fixed_capacity_);
     sched::safepoint_poll();
@@ -238,9 +248,17 @@ class HashMap {
     return nb == 1 ? map_detail::kBucketCnt : 13 * (nb / 2);
   }
 
+  // The most entries a map of this key and value type holds: the load limit
+  // of the largest bucket array the heap allocates (alloc::kMaxObjectSize;
+  // map/README.md, "Limits"). Inserting a new key into a map that holds
+  // max_size() entries throws std::length_error and leaves the map as it
+  // was; so do reserve(n), HashMap(n) and FixedCapacity{n} with n over it.
+  size_t max_size() const noexcept { return map_detail::capacity_for(max_log2()); }
+
   // Size the table for n entries now (finishing any evacuation in progress
   // and rehashing everything at once if it must grow), and never shrink
-  // below that size. On a fixed-capacity map, n beyond the capacity throws.
+  // below that size. On a fixed-capacity map, n beyond the capacity throws;
+  // n over max_size() throws std::length_error.
   void reserve(size_t n);
 
   // ---- Lookup (never moves anything) -----------------------------------
@@ -534,6 +552,12 @@ class HashMap {
     return GrowMode::kDouble;
   }
   static size_t mask(uint8_t log2) { return (size_t{1} << log2) - 1; }
+  // The largest B this map grows to (see max_size()).
+  static unsigned max_log2() noexcept {
+    static_assert(Array::bytes_for(0) <= alloc::kMaxObjectSize,
+                  "gcmap::HashMap: a bucket of these keys and values is over the largest object");
+    return std::min(Array::max_log2(), map_detail::g_max_log2_for_testing);
+  }
 
   // Go's mapaccess: the old bucket while it is not evacuated, else the new.
   // A read must not overlap a write (Go's "concurrent map read and map write").

@@ -39,6 +39,7 @@ namespace map_detail {
 [[noreturn]] void fatal_concurrent_read_write();
 [[noreturn]] void fatal_concurrent_iteration_write();
 [[noreturn]] void throw_capacity_exceeded(size_t capacity);
+[[noreturn]] void throw_over_max_size(size_t entries, size_t max_size);
 [[noreturn]] void throw_key_not_found();
 }  // namespace map_detail
 
