@@ -62,7 +62,10 @@
 // detected on a best-effort basis and is fatal: "gcmap: concurrent map
 // writes" (also "... read and map write", "... iteration and map write").
 // Every operation polls a safepoint at entry, so the thread must be
-// attached (gcmap::ThreadScope).
+// attached (gcmap::ThreadScope). Lookups and iteration (find, contains,
+// count, get, at, begin, ++it) from an unattached thread are fatal in every
+// build: its stack is not scanned, so what they return could be freed while
+// it is used. size(), empty() and the other figures return numbers only.
 #pragma once
 
 #include <algorithm>
@@ -265,6 +268,7 @@ class HashMap {
 
   template <class Q = K>
   iterator find(const key_arg<Q>& key) {
+    map_detail::require_attached("find");
     sched::safepoint_poll();
     check_no_writer();
     uint64_t h = hash_of(key);
@@ -273,6 +277,7 @@ class HashMap {
   }
   template <class Q = K>
   const_iterator find(const key_arg<Q>& key) const {
+    map_detail::require_attached("find");
     sched::safepoint_poll();
     check_no_writer();
     uint64_t h = hash_of(key);
@@ -281,6 +286,7 @@ class HashMap {
   }
   template <class Q = K>
   bool contains(const key_arg<Q>& key) const {
+    map_detail::require_attached("contains");
     sched::safepoint_poll();
     check_no_writer();
     return static_cast<bool>(find_slot(key, hash_of(key)));
@@ -292,6 +298,7 @@ class HashMap {
   // A pointer to the value of key, or null: the cheapest lookup.
   template <class Q = K>
   V* get(const key_arg<Q>& key) {
+    map_detail::require_attached("get");
     sched::safepoint_poll();
     check_no_writer();
     Slot s = find_slot(key, hash_of(key));
@@ -299,6 +306,7 @@ class HashMap {
   }
   template <class Q = K>
   const V* get(const key_arg<Q>& key) const {
+    map_detail::require_attached("get");
     sched::safepoint_poll();
     check_no_writer();
     Slot s = find_slot(key, hash_of(key));
@@ -306,12 +314,14 @@ class HashMap {
   }
   template <class Q = K>
   V& at(const key_arg<Q>& key) {
+    map_detail::require_attached("at");
     V* v = get<Q>(key);
     if (v == nullptr) map_detail::throw_key_not_found();
     return *v;
   }
   template <class Q = K>
   const V& at(const key_arg<Q>& key) const {
+    map_detail::require_attached("at");
     const V* v = get<Q>(key);
     if (v == nullptr) map_detail::throw_key_not_found();
     return *v;

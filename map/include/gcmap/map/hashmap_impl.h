@@ -259,6 +259,7 @@ map_detail::Iterator<GCMAP_HASHMAP, kConst> GCMAP_HASHMAP::begin_impl() const {
   using namespace map_detail;
   Iterator<HashMap, kConst> it;
   it.map_ = this;
+  require_attached("begin");
   sched::safepoint_poll();
   if (count_ == 0) return it;
   note_iterator();
