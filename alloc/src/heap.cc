@@ -300,8 +300,10 @@ void Heap::flush_cache(TCache& tc) {
 }
 
 void* Heap::alloc_large(size_t size, bool noscan, Span** span_out) {
+  // The layer above refuses larger requests (gcmap::ObjectTooLarge).
+  GCMAP_CHECK(size <= kMaxObjectSize, "allocation of %zu bytes is over kMaxObjectSize (%zu)", size,
+              kMaxObjectSize);
   size_t rounded = (size + kObjectAlign - 1) & ~(kObjectAlign - 1);
-  GCMAP_CHECK(rounded <= (size_t{1} << 40), "allocation of %zu bytes is too large", size);
   uint32_t npages = static_cast<uint32_t>((rounded + kPageSize - 1) / kPageSize);
   // Zeroing: jemalloc serves MALLOCX_ZERO on a recycled extent by purging
   // it, so every page faults again on first touch; a memset of memory that
@@ -311,8 +313,7 @@ void* Heap::alloc_large(size_t size, bool noscan, Span** span_out) {
   Span* s = new_span_memory(arena_index(), npages, 1, let_jemalloc_zero, impl_->metadata_bytes);
   if (!let_jemalloc_zero) std::memset(reinterpret_cast<void*>(s->base), 0, rounded);
   s->spanclass = make_span_class(0, noscan);
-  s->elemsize = static_cast<uint32_t>(rounded <= UINT32_MAX ? rounded : 0);
-  GCMAP_CHECK(s->elemsize != 0, "large objects over 4 GiB are not supported (%zu bytes)", size);
+  s->elemsize = static_cast<uint32_t>(rounded);  // <= kMaxObjectSize, checked above
   s->div_magic = 0;
   s->alloc_bits[0] = 1;
   s->alloc_count = 1;

@@ -7,6 +7,7 @@
 // environment unless init() gave a Config.
 #include <pthread.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -223,12 +224,31 @@ void mark_new_object(alloc::Span* span, uint32_t index) {
   }
 }
 
+void throw_object_too_large(size_t type_size, size_t extra) {
+  throw ObjectTooLarge(type_size, extra);
+}
+
 void abandon_object(void* p) {
   alloc::ObjectRef r;
   if (alloc::find_object(reinterpret_cast<uintptr_t>(p), &r)) r.span->types[r.index] = kRawType;
 }
 
 }  // namespace gc::detail
+
+ObjectTooLarge::ObjectTooLarge(size_t type_size, size_t extra) noexcept
+    : type_size_(type_size), extra_(extra) {
+  if (extra > SIZE_MAX - type_size) {
+    std::snprintf(what_, sizeof what_,
+                  "gcmap::make: an object of %zu + %zu bytes (sizeof(T) + AdditionalBytes) "
+                  "overflows size_t; the largest object is %zu bytes (alloc::kMaxObjectSize)",
+                  type_size, extra, limit());
+  } else {
+    std::snprintf(what_, sizeof what_,
+                  "gcmap::make: an object of %zu bytes (sizeof(T) %zu + AdditionalBytes %zu) is "
+                  "over the largest object, %zu bytes (alloc::kMaxObjectSize)",
+                  type_size + extra, type_size, extra, limit());
+  }
+}
 
 using gc::detail::rt;
 using gc::detail::RuntimeState;

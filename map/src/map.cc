@@ -9,9 +9,13 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <unistd.h>
+
 #include "gcmap/base/assert.h"
 #include "gcmap/map/hash.h"
 #include "gcmap/map/options.h"
+#include "gcmap/sched/fork.h"
+#include "gcmap/sched/mutator.h"
 
 namespace gcmap::map_detail {
 
@@ -51,10 +55,29 @@ void fatal_concurrent_iteration_write() {
   GCMAP_FATAL("concurrent map iteration and map write");
 }
 
+void unattached_read(const char* op) {
+  // Attached as far as sched/ knows (a TBB worker whose attach hook has not
+  // run yet: its stack is scanned), or a fork() child (no collector runs).
+  if (sched::current() != nullptr || sched::in_forked_child()) return;
+  GCMAP_FATAL(
+      "HashMap::%s from thread %d, which is not attached to the gcmap runtime: its stack is not "
+      "scanned, so what it reads could be freed and reused while it uses it; attach the thread "
+      "with gcmap::ThreadScope before using a map",
+      op, static_cast<int>(gettid()));
+}
+
 void throw_capacity_exceeded(size_t capacity) {
   throw std::length_error("gcmap::HashMap: fixed capacity of " + std::to_string(capacity) +
                           " entries exceeded (the map was built with FixedCapacity and never "
                           "grows)");
+}
+
+void throw_over_max_size(size_t entries, size_t max_size) {
+  throw std::length_error(
+      "gcmap::HashMap: " + std::to_string(entries) +
+      " entries is over max_size() = " + std::to_string(max_size) +
+      " for this key and value type (a larger bucket array would exceed the largest heap "
+      "object, alloc::kMaxObjectSize; see map/README.md, \"Limits\"); the map is unchanged");
 }
 
 void throw_key_not_found() {

@@ -29,6 +29,10 @@ inline constexpr size_t kPageSize = size_t{1} << kPageShift;  // 8 KiB
 inline constexpr size_t kMinSpanPages = 2;
 inline constexpr size_t kObjectAlign = 16;
 inline constexpr size_t kMaxSmallSize = 32768;
+// The largest object the heap allocates: 4 GiB - 16 bytes (a span records
+// its object's size in 32 bits). gc's make<T> refuses larger requests with
+// gcmap::ObjectTooLarge before allocating anything.
+inline constexpr size_t kMaxObjectSize = size_t{UINT32_MAX} & ~(kObjectAlign - 1);
 
 struct SizeClassInfo {
   uint32_t size;       // slot size in bytes (0 for the large class)

@@ -56,6 +56,25 @@ struct AdditionalBytes {
   size_t bytes;
 };
 
+// Thrown by make<T> for an object larger than the heap allocates
+// (alloc::kMaxObjectSize, 4 GiB - 16 bytes), including a sizeof(T) +
+// AdditionalBytes that overflows. Nothing was allocated. A std::bad_alloc,
+// as operator new's failure for an impossible size.
+class ObjectTooLarge : public std::bad_alloc {
+ public:
+  // sizeof(T) + extra bytes asked for (the sum may not fit a size_t).
+  ObjectTooLarge(size_t type_size, size_t extra) noexcept;
+  const char* what() const noexcept override { return what_; }
+  size_t type_size() const noexcept { return type_size_; }
+  size_t additional_bytes() const noexcept { return extra_; }
+  static constexpr size_t limit() noexcept { return alloc::kMaxObjectSize; }
+
+ private:
+  size_t type_size_;
+  size_t extra_;
+  char what_[192];
+};
+
 namespace gc {
 
 using TraceFn = void (*)(const void* obj, Visitor& v);
@@ -151,6 +170,8 @@ GCMAP_ALWAYS_INLINE void* allocate(size_t size, uint16_t type) {
   return alloc_large(size, kNoScan, type, kFinalize);
 }
 
+[[noreturn]] void throw_object_too_large(size_t type_size, size_t extra);
+
 // A constructor threw: the object was never built, so its slot must not be
 // traced or finalized. It becomes raw memory and dies at the next cycle.
 void abandon_object(void* p);
@@ -181,11 +202,19 @@ T* construct(size_t size, Args&&... args) {
 // attached (gcmap::ThreadScope). Raw pointers to it on the stack keep it alive.
 template <class T, class... Args>
 T* make(Args&&... args) {
+  static_assert(sizeof(T) <= alloc::kMaxObjectSize, "gcmap::make<T>: T is too large");
   return gc::detail::construct<T>(sizeof(T), std::forward<Args>(args)...);
 }
 
+// As make<T>(args...), with extra.bytes more past sizeof(T), for a trailing
+// array. Throws ObjectTooLarge when sizeof(T) + extra.bytes is over
+// alloc::kMaxObjectSize (or overflows), before allocating anything.
 template <class T, class... Args>
 T* make(AdditionalBytes extra, Args&&... args) {
+  static_assert(sizeof(T) <= alloc::kMaxObjectSize, "gcmap::make<T>: T is too large");
+  if (GCMAP_UNLIKELY(extra.bytes > alloc::kMaxObjectSize - sizeof(T))) {
+    gc::detail::throw_object_too_large(sizeof(T), extra.bytes);
+  }
   return gc::detail::construct<T>(sizeof(T) + extra.bytes, std::forward<Args>(args)...);
 }
 

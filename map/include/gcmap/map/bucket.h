@@ -324,10 +324,24 @@ class BucketArray final : public GarbageCollected<BucketArray<K, V, kScan>> {
   using Block = OverflowBlock<K, V, kScan>;
 
   static BucketArray* make(uint8_t log2) {
-    size_t n = size_t{1} << log2;
-    size_t spare = log2 >= 4 ? n >> 4 : 0;
-    size_t extra = data_offset() - sizeof(BucketArray) + (n + spare) * sizeof(B);
-    return gcmap::make<BucketArray>(AdditionalBytes{extra}, log2, spare);
+    GCMAP_ASSERT(log2 <= max_log2(), "bucket array of 2^%u buckets is over the limit", log2);
+    size_t extra = bytes_for(log2) - sizeof(BucketArray);
+    return gcmap::make<BucketArray>(AdditionalBytes{extra}, log2, spare_for(log2));
+  }
+  static constexpr size_t spare_for(unsigned log2) {
+    return log2 >= 4 ? (size_t{1} << log2) >> 4 : 0;
+  }
+  // The size of an array of 2^log2 buckets (spare buckets included), for
+  // log2 <= max_log2().
+  static constexpr size_t bytes_for(unsigned log2) {
+    return data_offset() + ((size_t{1} << log2) + spare_for(log2)) * sizeof(B);
+  }
+  // The largest B whose array is an object the heap allocates
+  // (alloc::kMaxObjectSize, 4 GiB - 16): HashMap::max_size() follows.
+  static constexpr unsigned max_log2() {
+    unsigned b = 0;
+    while (b < 48 && bytes_for(b + 1) <= alloc::kMaxObjectSize) ++b;
+    return b;
   }
 
   BucketArray(uint8_t log2, size_t spare)
@@ -393,7 +407,7 @@ class BucketArray final : public GarbageCollected<BucketArray<K, V, kScan>> {
   }
 
  private:
-  static size_t data_offset() { return round_up(sizeof(BucketArray), alignof(B)); }
+  static constexpr size_t data_offset() { return round_up(sizeof(BucketArray), alignof(B)); }
 
   Ptr<Block> blocks_;  // newest first
   const size_t nbuckets_;

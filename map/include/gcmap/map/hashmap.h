@@ -62,7 +62,10 @@
 // detected on a best-effort basis and is fatal: "gcmap: concurrent map
 // writes" (also "... read and map write", "... iteration and map write").
 // Every operation polls a safepoint at entry, so the thread must be
-// attached (gcmap::ThreadScope).
+// attached (gcmap::ThreadScope). Lookups and iteration (find, contains,
+// count, get, at, begin, ++it) from an unattached thread are fatal in every
+// build: its stack is not scanned, so what they return could be freed while
+// it is used. size(), empty() and the other figures return numbers only.
 #pragma once
 
 #include <algorithm>
@@ -131,12 +134,21 @@ constexpr bool too_many_overflow(size_t noverflow, unsigned log2) {
 constexpr bool under_shrink_load(size_t count, unsigned log2) {
   return count * 8 < (size_t{13} << log2);
 }
-// The smallest table that holds n entries without growing.
+// The entries a table of 2^log2 buckets holds before it grows.
+constexpr size_t capacity_for(unsigned log2) {
+  return log2 == 0 ? kBucketCnt : 13 * (size_t{1} << (log2 - 1));
+}
+// The smallest table that holds n entries without growing. Callers check
+// n <= max_size() first (the bound only keeps the shifts defined).
 constexpr uint8_t log2_for(size_t n) {
   uint8_t b = 0;
-  while (over_load_factor(n, b)) ++b;
+  while (b < 48 && over_load_factor(n, b)) ++b;
   return b;
 }
+// Tests only: a lower limit on B than the heap's largest object gives, so
+// that a test reaches HashMap::max_size() with a small map. Set it before
+// building the maps it applies to.
+inline unsigned g_max_log2_for_testing = 64;
 
 template <class Map>
 struct TestPeer;  // tests only
@@ -178,6 +190,7 @@ class HashMap {
   explicit HashMap(size_t n) : HashMap() { reserve(n); }
   // Sized for cap.entries, and never resized: see FixedCapacity.
   explicit HashMap(FixedCapacity cap) : HashMap() {
+    if (cap.entries > max_size()) map_detail::throw_over_max_size(cap.entries, max_size());
     fixed_capacity_ = cap.entries == 0 ? 1 : cap.entries;
     min_log2_ = map_detail::log2_for(fixed_capacity_);
     sched::safepoint_poll();
@@ -238,15 +251,24 @@ class HashMap {
     return nb == 1 ? map_detail::kBucketCnt : 13 * (nb / 2);
   }
 
+  // The most entries a map of this key and value type holds: the load limit
+  // of the largest bucket array the heap allocates (alloc::kMaxObjectSize;
+  // map/README.md, "Limits"). Inserting a new key into a map that holds
+  // max_size() entries throws std::length_error and leaves the map as it
+  // was; so do reserve(n), HashMap(n) and FixedCapacity{n} with n over it.
+  size_t max_size() const noexcept { return map_detail::capacity_for(max_log2()); }
+
   // Size the table for n entries now (finishing any evacuation in progress
   // and rehashing everything at once if it must grow), and never shrink
-  // below that size. On a fixed-capacity map, n beyond the capacity throws.
+  // below that size. On a fixed-capacity map, n beyond the capacity throws;
+  // n over max_size() throws std::length_error.
   void reserve(size_t n);
 
   // ---- Lookup (never moves anything) -----------------------------------
 
   template <class Q = K>
   iterator find(const key_arg<Q>& key) {
+    map_detail::require_attached("find");
     sched::safepoint_poll();
     check_no_writer();
     uint64_t h = hash_of(key);
@@ -255,6 +277,7 @@ class HashMap {
   }
   template <class Q = K>
   const_iterator find(const key_arg<Q>& key) const {
+    map_detail::require_attached("find");
     sched::safepoint_poll();
     check_no_writer();
     uint64_t h = hash_of(key);
@@ -263,6 +286,7 @@ class HashMap {
   }
   template <class Q = K>
   bool contains(const key_arg<Q>& key) const {
+    map_detail::require_attached("contains");
     sched::safepoint_poll();
     check_no_writer();
     return static_cast<bool>(find_slot(key, hash_of(key)));
@@ -274,6 +298,7 @@ class HashMap {
   // A pointer to the value of key, or null: the cheapest lookup.
   template <class Q = K>
   V* get(const key_arg<Q>& key) {
+    map_detail::require_attached("get");
     sched::safepoint_poll();
     check_no_writer();
     Slot s = find_slot(key, hash_of(key));
@@ -281,6 +306,7 @@ class HashMap {
   }
   template <class Q = K>
   const V* get(const key_arg<Q>& key) const {
+    map_detail::require_attached("get");
     sched::safepoint_poll();
     check_no_writer();
     Slot s = find_slot(key, hash_of(key));
@@ -288,12 +314,14 @@ class HashMap {
   }
   template <class Q = K>
   V& at(const key_arg<Q>& key) {
+    map_detail::require_attached("at");
     V* v = get<Q>(key);
     if (v == nullptr) map_detail::throw_key_not_found();
     return *v;
   }
   template <class Q = K>
   const V& at(const key_arg<Q>& key) const {
+    map_detail::require_attached("at");
     const V* v = get<Q>(key);
     if (v == nullptr) map_detail::throw_key_not_found();
     return *v;
@@ -534,6 +562,12 @@ class HashMap {
     return GrowMode::kDouble;
   }
   static size_t mask(uint8_t log2) { return (size_t{1} << log2) - 1; }
+  // The largest B this map grows to (see max_size()).
+  static unsigned max_log2() noexcept {
+    static_assert(Array::bytes_for(0) <= alloc::kMaxObjectSize,
+                  "gcmap::HashMap: a bucket of these keys and values is over the largest object");
+    return std::min(Array::max_log2(), map_detail::g_max_log2_for_testing);
+  }
 
   // Go's mapaccess: the old bucket while it is not evacuated, else the new.
   // A read must not overlap a write (Go's "concurrent map read and map write").

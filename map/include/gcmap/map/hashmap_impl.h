@@ -38,13 +38,14 @@ std::pair<typename GCMAP_HASHMAP::Slot, bool> GCMAP_HASHMAP::insert_slot(const Q
   }
   if (fixed_capacity_ != 0) {
     if (GCMAP_UNLIKELY(count_ >= fixed_capacity_)) throw_capacity_exceeded(fixed_capacity_);
-  } else if (!growing()) {
+  } else if (over_load_factor(count_ + 1, log2_)) {
+    // Past the load of the largest table (max_size()): refuse before
+    // anything is built or moved.
+    if (GCMAP_UNLIKELY(log2_ >= max_log2())) throw_over_max_size(count_ + 1, max_size());
     // Go's trigger: only when adding a key, never while growing.
-    if (over_load_factor(count_ + 1, log2_)) {
-      hash_grow(static_cast<uint8_t>(log2_ + 1));
-    } else if (too_many_overflow(buckets_->noverflow(), log2_)) {
-      hash_grow(log2_);
-    }
+    if (!growing()) hash_grow(static_cast<uint8_t>(log2_ + 1));
+  } else if (!growing() && too_many_overflow(buckets_->noverflow(), log2_)) {
+    hash_grow(log2_);
   }
   if (growing()) grow_work(hash, nullptr);
   Array* a = buckets_.get();
@@ -239,6 +240,7 @@ void GCMAP_HASHMAP::reserve(size_t n) {
   WriteGuard guard(this);
   if (fixed_capacity_ != 0 && n > fixed_capacity_)
     map_detail::throw_capacity_exceeded(fixed_capacity_);
+  if (n > max_size()) map_detail::throw_over_max_size(n, max_size());
   const uint8_t nl = map_detail::log2_for(n);
   if (fixed_capacity_ == 0 && nl > min_log2_) min_log2_ = nl;
   if (buckets_.get() == nullptr) {
@@ -257,6 +259,7 @@ map_detail::Iterator<GCMAP_HASHMAP, kConst> GCMAP_HASHMAP::begin_impl() const {
   using namespace map_detail;
   Iterator<HashMap, kConst> it;
   it.map_ = this;
+  require_attached("begin");
   sched::safepoint_poll();
   if (count_ == 0) return it;
   note_iterator();

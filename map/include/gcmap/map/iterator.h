@@ -150,6 +150,7 @@ class Iterator {
   // Move to the next entry (Go's mapiternext).
   void advance() {
     const Map& h = *map_;
+    require_attached("iterator increment");
     sched::safepoint_poll();
     if (GCMAP_UNLIKELY(h.flags() & kFlagWriting)) fatal_concurrent_iteration_write();
     if (lazy_) materialize();

@@ -5,6 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "gcmap/alloc/tcache.h"
+#include "gcmap/base/assert.h"
+
 namespace gcmap {
 
 // HashMap(FixedCapacity{n}): a map sized for n entries up front that never
@@ -39,7 +42,20 @@ namespace map_detail {
 [[noreturn]] void fatal_concurrent_read_write();
 [[noreturn]] void fatal_concurrent_iteration_write();
 [[noreturn]] void throw_capacity_exceeded(size_t capacity);
+[[noreturn]] void throw_over_max_size(size_t entries, size_t max_size);
 [[noreturn]] void throw_key_not_found();
+
+// Fatal unless the thread is attached after all (a runtime worker whose
+// attach is still pending) or in a fork() child, where nothing is collected.
+void unattached_read(const char* op);
+// Reads (lookups, iteration) hand out pointers into the heap, which only an
+// attached thread's stack keeps alive: from an unattached thread the value
+// could be freed and its slot reused while the caller still uses it. So a
+// read from such a thread is fatal, in every build. One thread-local load
+// (the allocator's, initial-exec).
+GCMAP_ALWAYS_INLINE void require_attached(const char* op) {
+  if (GCMAP_UNLIKELY(!alloc::t_tcache.attached)) unattached_read(op);
+}
 }  // namespace map_detail
 
 }  // namespace gcmap
