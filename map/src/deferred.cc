@@ -159,7 +159,12 @@ DeferredJob* job() {
 
 }  // namespace
 
-DeferredHubBase::DeferredHubBase() : id_(registry().next_id.fetch_add(1)) {
+DeferredHubBase::DeferredHubBase() : id_(registry().next_id.fetch_add(1)) {}
+
+// Only once the most derived object is built: the scheduler thread walks the
+// registry calling pending() and pushed() (virtual, reading the derived
+// hub's queues) and windows apply what it finds.
+void DeferredHubBase::publish() {
   Registry& r = registry();
   std::lock_guard<std::mutex> g(r.mu);
   r.hubs.push_back(this);

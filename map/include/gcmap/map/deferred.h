@@ -70,6 +70,8 @@ enum class ApplyMode { kOwner, kWindow };
 
 class DeferredHubBase {
  public:
+  // Not in the registry yet: the most derived constructor publishes the hub
+  // once it is whole (the scheduler thread calls its virtual functions).
   DeferredHubBase();
   virtual ~DeferredHubBase();
   DeferredHubBase(const DeferredHubBase&) = delete;
@@ -97,6 +99,8 @@ class DeferredHubBase {
   void end_apply() { applying_.store(false, std::memory_order_release); }
 
  protected:
+  // Enter the registry: the most derived constructor's last act.
+  void publish();
   // The calling thread's cached queue for hub `id`, or null.
   static void* cached_queue(uint64_t id);
   static void cache_queue(uint64_t id, void* queue);
@@ -121,7 +125,7 @@ class DeferredHub final : public DeferredHubBase {
   using Pred = std::function<bool(const K&, const V&)>;
   using OnErase = std::function<void(const K&, V&)>;
 
-  explicit DeferredHub(Map* owner) : owner_(owner) {}
+  explicit DeferredHub(Map* owner) : owner_(owner) { publish(); }
   ~DeferredHub() override {
     unregister();  // first: the scheduler must not see a half-destroyed hub
     uint64_t queued = 0;
