@@ -4,11 +4,17 @@
 // and the statistics.
 #include "gcmap/map/deferred.h"
 
+#include <cxxabi.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <typeinfo>
 #include <vector>
 
 #include "gcmap/base/clock.h"
@@ -31,6 +37,8 @@ struct Registry {
   std::atomic<uint64_t> applied{0};
   std::atomic<uint64_t> superseded{0};
   std::atomic<uint64_t> swept{0};
+  std::atomic<uint64_t> callback_failures{0};
+  std::atomic<bool> warned{false};  // the one warning about a callback failure
   // The scheduler's measurements.
   std::atomic<uint64_t> windows{0};
   base::Histogram window_lengths;
@@ -72,9 +80,17 @@ class DeferredJob final : public sched::WindowJob {
   bool step(sched::WindowContext& ctx) override {
     DeferredHubBase* hub = claim();
     if (hub == nullptr) return false;
+    DeferredHubBase::Claim held(*hub);
     uint64_t t0 = base::now_ns();
-    size_t n = hub->apply(kStepErases, ApplyMode::kWindow, [&ctx] { return ctx.expired(); });
-    hub->end_apply();
+    size_t n = 0;
+    try {
+      n = hub->apply(kStepErases, ApplyMode::kWindow, [&ctx] { return ctx.expired(); });
+    } catch (...) {
+      // A user callback threw: that erase is dropped (progress all the
+      // same), the owner's next flush_deferred() reports it.
+      hub->record_failure("a pause window");
+      return true;
+    }
     if (n != 0) {
       double per = static_cast<double>(base::now_ns() - t0) / static_cast<double>(n);
       Registry& r = registry();
@@ -170,6 +186,36 @@ void DeferredHubBase::publish() {
   r.hubs.push_back(this);
 }
 
+void DeferredHubBase::record_failure(const char* where) {
+  Registry& r = registry();
+  r.callback_failures.fetch_add(1, std::memory_order_relaxed);
+  std::exception_ptr e = std::current_exception();
+  if (!failure_) failure_ = e;
+  if (r.warned.exchange(true, std::memory_order_relaxed)) return;
+  std::string type = "an exception";
+  if (std::type_info* t = abi::__cxa_current_exception_type()) {
+    int status = 0;
+    char* d = abi::__cxa_demangle(t->name(), nullptr, nullptr, &status);
+    type = status == 0 && d != nullptr ? d : t->name();
+    std::free(d);
+  }
+  std::string what;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    what = std::string(" (\"") + x.what() + "\")";
+  } catch (...) {
+  }
+  std::fprintf(
+      stderr,
+      "gcmap: warning: a callback threw %s%s while %s applied a map's deferred erases (the "
+      "map's hash or key equality, or erase_if_deferred's pred or on_erase); that "
+      "erase was dropped, the rest stay queued. The map's next flush_deferred() "
+      "rethrows it; DeferredStats::callback_failures counts them. (Printed once per "
+      "process.)\n",
+      type.c_str(), what.c_str(), where);
+}
+
 void DeferredHubBase::unregister() {
   Registry& r = registry();
   std::lock_guard<std::mutex> g(r.mu);
@@ -237,6 +283,7 @@ DeferredStats deferred_stats() {
   s.applied = r.applied.load();
   s.superseded = r.superseded.load();
   s.swept = r.swept.load();
+  s.callback_failures = r.callback_failures.load();
   s.windows = r.windows.load();
   s.window_p50_ns = r.window_lengths.percentile(0.5);
   s.window_p99_ns = r.window_lengths.percentile(0.99);

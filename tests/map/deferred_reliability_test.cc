@@ -107,6 +107,135 @@ struct ThrowingHashReset {
 };
 using ThrowMap = HashMap<uint64_t, uint64_t, ThrowingHash>;
 
+// ---- 1. An exception escaping flush_deferred() --------------------------
+
+TEST_F(DeferredReliability, FlushAfterAHashThrewDoesNotSpinForever) {
+  ThreadScope attach;
+  ThrowingHashReset reset;
+  map_detail::pause_deferred_scheduler(true);
+  ThrowMap m;
+  for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
+  m.erase_deferred(12);
+  m.erase_deferred(13);
+  m.erase_deferred(14);
+  g_throw_key = 13;
+  EXPECT_THROW(m.flush_deferred(), std::runtime_error);
+  // The erase that threw is dropped, the rest stays queued.
+  EXPECT_EQ(m.deferred_pending(), 1u);
+  {
+    Watchdog dog("flush_deferred() after a hash threw in the previous one", 30);
+    EXPECT_EQ(m.flush_deferred(), 1u);
+  }
+  g_throw_key = kNone;
+  EXPECT_EQ(m.deferred_pending(), 0u);
+  EXPECT_FALSE(m.contains(12));
+  EXPECT_TRUE(m.contains(13));
+  EXPECT_FALSE(m.contains(14));
+  EXPECT_EQ(m.size(), 98u);
+}
+
+TEST_F(DeferredReliability, FlushAfterAPredThrewDoesNotSpinForeverAndWindowsStillApplyTheMap) {
+  ThreadScope attach;
+  map_detail::pause_deferred_scheduler(true);
+  HashMap<uint64_t, uint64_t> m;
+  for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
+  m.erase_if_deferred([](const uint64_t& k, const uint64_t&) {
+    if (k == 7) throw std::runtime_error("pred");
+    return false;
+  });
+  m.erase_if_deferred([](const uint64_t& k, const uint64_t&) { return k >= 90; });
+  EXPECT_THROW(m.flush_deferred(), std::runtime_error);
+  EXPECT_EQ(m.deferred_pending(), 1u) << "the sweep that threw is dropped, the other stays";
+  // Not left claimed: a window applies it.
+  {
+    Watchdog dog("a pause window after flush_deferred() threw", 30);
+    BlockingRegion b;
+    sched::run_pause_window(1'000'000'000);
+  }
+  EXPECT_EQ(m.deferred_pending(), 0u);
+  EXPECT_EQ(m.size(), 90u);
+  {
+    Watchdog dog("flush_deferred() after a pred threw in the previous one", 30);
+    EXPECT_EQ(m.flush_deferred(), 0u);
+  }
+}
+
+// ---- 2. A callback that throws while a pause window applies an erase ----
+
+TEST_F(DeferredReliability, AHashThatThrowsInAPauseWindowIsNotFatalAndTheNextFlushRethrowsIt) {
+  ThreadScope attach;
+  ThrowingHashReset reset;
+  map_detail::pause_deferred_scheduler(true);
+  ThrowMap m;
+  for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
+  m.erase_deferred(12);
+  m.erase_deferred(13);
+  m.erase_deferred(14);
+  const uint64_t before = deferred_stats().callback_failures;
+  g_throw_key = 13;
+  ::testing::internal::CaptureStderr();
+  {
+    BlockingRegion b;  // the owner, stopped like everyone else
+    sched::run_pause_window(1'000'000'000);
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(deferred_stats().callback_failures - before, 1u);
+  EXPECT_EQ(m.deferred_pending(), 0u) << "the erase that threw is dropped, the others applied";
+  if (before == 0) {
+    // The one warning of the process names what happened.
+    EXPECT_NE(err.find("ThrowingHash: 13"), std::string::npos) << err;
+    EXPECT_NE(err.find("flush_deferred"), std::string::npos) << err;
+  }
+  g_throw_key = kNone;
+  EXPECT_FALSE(m.contains(12));
+  EXPECT_TRUE(m.contains(13));
+  EXPECT_FALSE(m.contains(14));
+  EXPECT_THROW(m.flush_deferred(), std::runtime_error) << "the owner hears of it";
+  EXPECT_NO_THROW(m.flush_deferred()) << "once";
+  // And the map is applied by windows as before.
+  m.erase_deferred(15);
+  {
+    BlockingRegion b;
+    sched::run_pause_window(1'000'000'000);
+  }
+  EXPECT_EQ(m.deferred_pending(), 0u);
+  EXPECT_FALSE(m.contains(15));
+}
+
+TEST_F(DeferredReliability, APredThatThrowsInAPauseWindowIsNotFatal) {
+  ThreadScope attach;
+  map_detail::pause_deferred_scheduler(true);
+  HashMap<uint64_t, uint64_t> m;
+  for (uint64_t i = 0; i < 1000; ++i) m.insert_or_assign(i, i);
+  m.erase_if_deferred([](const uint64_t& k, const uint64_t&) { return k % 2 == 0; },
+                      [](const uint64_t& k, uint64_t&) {
+                        if (k == 500) throw std::logic_error("on_erase");
+                      });
+  const uint64_t before = deferred_stats().callback_failures;
+  {
+    BlockingRegion b;
+    sched::run_pause_window(1'000'000'000);
+  }
+  EXPECT_EQ(deferred_stats().callback_failures - before, 1u);
+  EXPECT_EQ(m.deferred_pending(), 0u);
+  EXPECT_TRUE(m.contains(500)) << "on_erase threw before the entry was erased";
+  EXPECT_THROW(m.flush_deferred(), std::logic_error);
+}
+
+TEST_F(DeferredReliability, APredThatThrowsInsideTheOwnersWriteDoesNotFailThatWrite) {
+  ThreadScope attach;
+  map_detail::pause_deferred_scheduler(true);
+  HashMap<uint64_t, uint64_t> m;
+  for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
+  m.erase_if_deferred([](const uint64_t&, const uint64_t&) -> bool { throw 42; });
+  // The write applies a few queued erases first: the sweep throws there.
+  EXPECT_NO_THROW(m.insert_or_assign(1000, 1));
+  EXPECT_TRUE(m.contains(1000));
+  EXPECT_EQ(m.deferred_pending(), 0u);
+  EXPECT_THROW(m.flush_deferred(), int);
+  EXPECT_EQ(m.size(), 101u);
+}
+
 // ---- 6. A hub published before it was built -----------------------------
 
 // tests/fuzz/corpus/map/map-hub-publish-race-*: "pure virtual method

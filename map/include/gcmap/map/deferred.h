@@ -28,20 +28,31 @@
 // are pending; each queued erase carries the count it saw; a write records
 // the key with its count; an erase older than the key's last write is
 // dropped ("superseded").
+//
+// Exceptions (map/README.md, "Exception safety"): a hash, an equality, a
+// pred or an on_erase that throws while an erase is applied drops that
+// erase (or that whole erase_if_deferred); the rest stays queued, and the
+// hub is never left claimed. flush_deferred() lets it propagate; a window or
+// the owner's write that applied it records it instead (callback_failures,
+// one warning per process), and the owner's next flush_deferred() rethrows
+// the first one recorded.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
+#include <utility>
 
 #include "gcmap/map/deferred_queue.h"
 #include "gcmap/map/hash.h"
@@ -59,6 +70,10 @@ struct DeferredStats {
   uint64_t windows = 0;        // pause windows the scheduler opened
   uint64_t window_p50_ns = 0, window_p99_ns = 0, window_max_ns = 0;  // their lengths
   double erase_ns = 0;  // measured cost of one applied erase in a window
+  // Exceptions from a hash, an equality, a pred or an on_erase that a window
+  // or an owner's write caught while applying erases (each dropped its
+  // erase; the map's next flush_deferred() rethrows the first).
+  uint64_t callback_failures = 0;
 };
 DeferredStats deferred_stats();
 
@@ -86,6 +101,8 @@ class DeferredHubBase {
   virtual uint64_t oldest_ns() = 0;
   // The applier: apply up to max queued erases (and sweep steps) until
   // `stop()` says so; returns how many it applied or swept.
+  // A callback that throws (hash, equality, pred, on_erase) drops the erase
+  // (or the bulk erase) it was applying, and the exception propagates.
   virtual size_t apply(size_t max, ApplyMode mode, const std::function<bool()>& stop) = 0;
 
   // Leave the registry (waits for the scheduler to let go of this hub).
@@ -97,6 +114,25 @@ class DeferredHubBase {
     return applying_.compare_exchange_strong(expected, true, std::memory_order_acq_rel);
   }
   void end_apply() { applying_.store(false, std::memory_order_release); }
+
+  // The applier's flag, held for a scope (released however it is left).
+  class Claim {
+   public:
+    explicit Claim(DeferredHubBase& h) : h_(h) {}
+    ~Claim() { h_.end_apply(); }
+    Claim(const Claim&) = delete;
+    Claim& operator=(const Claim&) = delete;
+
+   private:
+    DeferredHubBase& h_;
+  };
+
+  // The applier, inside a catch handler of a window or an owner's write:
+  // count the exception, warn once per process, keep the first for the
+  // owner's next flush_deferred().
+  void record_failure(const char* where);
+  // The applier: the recorded exception, if any (cleared).
+  std::exception_ptr take_failure() { return std::exchange(failure_, nullptr); }
 
  protected:
   // Enter the registry: the most derived constructor's last act.
@@ -110,6 +146,7 @@ class DeferredHubBase {
  private:
   std::atomic<bool> applying_{false};
   const uint64_t id_;
+  std::exception_ptr failure_;  // the applier's
 };
 
 template <class Map>
@@ -207,18 +244,26 @@ class DeferredHub final : public DeferredHubBase {
     Map& m = *owner_;
     if (mode == ApplyMode::kWindow && !m.deferred_window_ok()) return 0;
     if (since_ns_ == 0) since_ns_ = base::now_ns();
+    // Counted however apply is left (a callback may throw).
+    struct Counts {
+      DeferredHub* hub;
+      uint64_t erased = 0, superseded = 0, swept = 0;
+      ~Counts() { hub->count_applied(erased, superseded, swept); }
+    } counts{this};
     size_t work = 0;  // erases applied or dropped, sweep steps: the budget
-    uint64_t erased = 0, superseded = 0, swept = 0;
+    // A callback that throws here leaves the map as it was before this
+    // erase; the erase is consumed (dropped) by whoever called take.
     auto take = [&](const auto& key, uint64_t seq) {
+      ++work;
       if (superseded_by_write(key, seq)) {
-        ++superseded;
+        ++counts.superseded;
       } else {
         m.deferred_erase(key, mode);
-        ++erased;
+        ++counts.erased;
       }
-      ++work;
     };
-    // Queued erases, queue by queue, checking `stop` every 8.
+    // Queued erases, queue by queue, checking `stop` every 8. An entry whose
+    // erase throws is consumed all the same (DeferredQueue::consume).
     const size_t nq = nqueues_.load(std::memory_order_acquire);
     for (size_t k = 0; k < nq && work < max; ++k) {
       Queue* q = queues_[(next_queue_ + k) % nq].load(std::memory_order_acquire);
@@ -229,30 +274,39 @@ class DeferredHub final : public DeferredHubBase {
       });
     }
     if (nq != 0) next_queue_ = (next_queue_ + 1) % nq;  // spread the work over producers
-    if (shared_pending_.load(std::memory_order_acquire) != 0 && work < max) {
-      std::lock_guard<std::mutex> g(mu_);
-      while (!shared_.empty() && work < max && !stop()) {
-        take(shared_.front().first, shared_.front().second);
+    // The shared queue: each erase is taken out under the lock and applied
+    // outside it (a hash must not run under a lock that producers take).
+    while (shared_pending_.load(std::memory_order_acquire) != 0 && work < max && !stop()) {
+      std::optional<std::pair<RecordKey, uint64_t>> e;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        if (shared_.empty()) break;
+        e.emplace(std::move(shared_.front()));
         shared_.pop_front();
+        shared_pending_.store(shared_.size(), std::memory_order_release);
       }
-      shared_pending_.store(shared_.size(), std::memory_order_release);
+      take(e->first, e->second);
     }
-    // Bulk erases, a few buckets per step.
+    // Bulk erases, a few buckets per step. One whose pred or on_erase throws
+    // is dropped whole.
     while (nsweeps_.load(std::memory_order_acquire) != 0 && work < max && !stop()) {
       Sweep* sw;
       {
         std::lock_guard<std::mutex> g(mu_);
-        sw = &sweeps_.front();
+        sw = &sweeps_.front();  // push_back does not move it
       }
       size_t n = 0;
-      bool done = m.deferred_sweep(sw->pred, sw->on_erase, sw->cursor, mode, &n);
-      swept += n;
-      work += 1 + n;
-      if (done) {
-        std::lock_guard<std::mutex> g(mu_);
-        sweeps_.pop_front();
-        nsweeps_.store(sweeps_.size(), std::memory_order_release);
+      bool done = true;
+      try {
+        done = m.deferred_sweep(sw->pred, sw->on_erase, sw->cursor, mode, &n);
+      } catch (...) {
+        counts.swept += n;
+        pop_sweep();
+        throw;
       }
+      counts.swept += n;
+      work += 1 + n;
+      if (done) pop_sweep();
     }
     if (pending() == 0) {
       since_ns_ = 0;
@@ -260,9 +314,9 @@ class DeferredHub final : public DeferredHubBase {
       // free it on the owner's time, never inside a window.
       if (mode == ApplyMode::kOwner) written_.clear();
     }
-    count_applied(erased, superseded, swept);
     return work;
   }
+
 
  private:
   struct Sweep {
@@ -271,6 +325,12 @@ class DeferredHub final : public DeferredHubBase {
     typename Map::SweepCursor cursor{};
   };
   using RecordKey = std::conditional_t<kStringKey, std::string, K>;
+
+  void pop_sweep() {
+    std::lock_guard<std::mutex> g(mu_);
+    sweeps_.pop_front();
+    nsweeps_.store(sweeps_.size(), std::memory_order_release);
+  }
   // The map's own hash and equality, transparent when the map's are.
   static constexpr bool kTransparent = requires {
     typename Map::hasher::is_transparent;

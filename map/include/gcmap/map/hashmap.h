@@ -439,7 +439,13 @@ class HashMap {
     hub().add_sweep(std::move(pred), std::move(on_erase));
   }
   // The owner: apply everything queued for this map now, on this thread.
-  // Returns the queued erases and swept entries it handled.
+  // Returns the queued erases and swept entries it handled. If a hash, an
+  // equality, a pred or an on_erase throws, that erase (or that whole
+  // erase_if_deferred) is dropped, the rest stays queued and the exception
+  // propagates. Otherwise, once everything is applied, it rethrows the
+  // first exception that a pause window or one of the owner's writes caught
+  // while applying this map's erases since the last flush (those are
+  // counted in DeferredStats::callback_failures).
   size_t flush_deferred();
   // Queued erases and bulk erases not yet applied.
   size_t deferred_pending() const {

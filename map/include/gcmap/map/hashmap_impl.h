@@ -392,8 +392,13 @@ GCMAP_HASHMAP_TEMPLATE
 void GCMAP_HASHMAP::apply_some_deferred() {
   Hub* h = deferred_.load(std::memory_order_acquire);
   if (GCMAP_LIKELY(h == nullptr) || !h->owner_has_work() || !h->try_begin_apply()) return;
-  h->apply(kDeferredPerWrite, ApplyMode::kOwner, [] { return false; });
-  h->end_apply();
+  typename Hub::Claim held(*h);
+  try {
+    h->apply(kDeferredPerWrite, ApplyMode::kOwner, [] { return false; });
+  } catch (...) {
+    // Not this write's failure: recorded for the next flush_deferred().
+    h->record_failure("the owner's write");
+  }
 }
 
 GCMAP_HASHMAP_TEMPLATE
@@ -402,18 +407,24 @@ size_t GCMAP_HASHMAP::flush_deferred() {
   Hub* h = deferred_.load(std::memory_order_acquire);
   if (h == nullptr) return 0;
   size_t done = 0;
-  while (h->pending() != 0) {
+  for (;;) {
     // A window on another thread may hold the hub for a moment (this thread
-    // was not stopped at a safepoint yet): wait our turn at safepoints.
+    // was not stopped at a safepoint yet), or the scheduler reading its
+    // age: wait our turn at safepoints.
     if (!h->try_begin_apply()) {
       sched::safepoint_poll();
       std::this_thread::yield();
       continue;
     }
-    done += h->apply(~size_t{0}, ApplyMode::kOwner, [] { return false; });
-    h->end_apply();
+    typename Hub::Claim held(*h);  // released however this is left
+    if (h->pending() != 0) {
+      done += h->apply(~size_t{0}, ApplyMode::kOwner, [] { return false; });
+      continue;
+    }
+    // Everything is applied: report what a window or a write caught.
+    if (std::exception_ptr e = h->take_failure()) std::rethrow_exception(e);
+    return done;
   }
-  return done;
 }
 
 // Apply one queued erase. The owner takes the full erase path (growWork,
