@@ -236,6 +236,66 @@ TEST_F(DeferredReliability, APredThatThrowsInsideTheOwnersWriteDoesNotFailThatWr
   EXPECT_EQ(m.size(), 101u);
 }
 
+// ---- 4. Erases nobody applies on an idle map -----------------------------
+
+TEST_F(DeferredReliability, AnEraseIfDeferredOnAnIdleMapIsApplied) {
+  ThreadScope attach;
+  HashMap<uint64_t, uint64_t> m;
+  for (uint64_t i = 0; i < 1000; ++i) m.insert_or_assign(i, i);
+  m.erase_if_deferred([](const uint64_t& k, const uint64_t&) { return k < 500; });
+  // The staleness target is 100 ms; allow for a slow machine.
+  EXPECT_TRUE(idle_until_applied(m, 10)) << "an idle owner's bulk erase was never applied";
+  EXPECT_EQ(m.size(), 500u);
+}
+
+TEST_F(DeferredReliability, AnEraseFromThe65thProducerOfAnIdleMapIsApplied) {
+  ThreadScope attach;
+  HashMap<uint64_t, uint64_t> m;
+  for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
+  // 64 producers, alive together (so each keeps its own queue), then a 65th:
+  // its erase goes to the shared queue.
+  constexpr int kQueues = 64;
+  std::mutex mu;
+  std::condition_variable cv;
+  int queued = 0;
+  bool release = false;
+  std::vector<std::thread> producers;
+  for (int t = 0; t < kQueues; ++t) {
+    producers.emplace_back([&, t] {
+      ThreadScope a;
+      m.erase_deferred(static_cast<uint64_t>(t));
+      BlockingRegion b;
+      std::unique_lock<std::mutex> l(mu);
+      ++queued;
+      cv.notify_all();
+      cv.wait(l, [&] { return release; });
+    });
+  }
+  {
+    BlockingRegion b;
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return queued == kQueues; });
+  }
+  m.flush_deferred();
+  ASSERT_EQ(m.size(), 100u - kQueues);
+  std::thread last([&] {
+    ThreadScope a;
+    m.erase_deferred(uint64_t{99});
+  });
+  {
+    BlockingRegion b;
+    last.join();
+    {
+      std::lock_guard<std::mutex> l(mu);
+      release = true;
+    }
+    cv.notify_all();
+    for (auto& p : producers) p.join();
+  }
+  EXPECT_TRUE(idle_until_applied(m, 10)) << "the shared queue's erase was never applied";
+  EXPECT_FALSE(m.contains(99));
+}
+
 // ---- 6. A hub published before it was built -----------------------------
 
 // tests/fuzz/corpus/map/map-hub-publish-race-*: "pure virtual method

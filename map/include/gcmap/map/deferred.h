@@ -186,16 +186,18 @@ class DeferredHub final : public DeferredHubBase {
       return;
     }
     // More producing threads than slots: a shared, locked queue.
+    const uint64_t now = base::now_ns();
     std::lock_guard<std::mutex> g(mu_);
-    shared_.emplace_back(K(key), seq);
+    shared_.push_back(SharedErase{RecordKey(K(key)), seq, now});
     ++shared_pushed_;
     shared_pending_.store(shared_.size(), std::memory_order_release);
   }
 
   // Any thread: a bulk erase by predicate.
   void add_sweep(Pred pred, OnErase on_erase) {
+    const uint64_t now = base::now_ns();
     std::lock_guard<std::mutex> g(mu_);
-    sweeps_.push_back(Sweep{std::move(pred), std::move(on_erase)});
+    sweeps_.push_back(Sweep{std::move(pred), std::move(on_erase), {}, now});
     nsweeps_.store(sweeps_.size(), std::memory_order_release);
   }
 
@@ -214,9 +216,16 @@ class DeferredHub final : public DeferredHubBase {
       uint64_t t = queues_[i].load(std::memory_order_acquire)->oldest_ns();
       if (t != 0 && (oldest == 0 || t < oldest)) oldest = t;
     }
-    if (oldest == 0 && (nsweeps_.load(std::memory_order_acquire) != 0 ||
-                        shared_pending_.load(std::memory_order_acquire) != 0)) {
-      oldest = since_ns_;
+    // Bulk erases and the shared queue carry their own queue times, so an
+    // idle map with only those queued still meets the staleness target.
+    if (nsweeps_.load(std::memory_order_acquire) != 0 ||
+        shared_pending_.load(std::memory_order_acquire) != 0) {
+      std::lock_guard<std::mutex> g(mu_);
+      auto older = [&oldest](uint64_t t) {
+        if (t != 0 && (oldest == 0 || t < oldest)) oldest = t;
+      };
+      if (!sweeps_.empty()) older(sweeps_.front().queued_ns);
+      if (!shared_.empty()) older(shared_.front().queued_ns);
     }
     return oldest;
   }
@@ -243,7 +252,6 @@ class DeferredHub final : public DeferredHubBase {
   size_t apply(size_t max, ApplyMode mode, const std::function<bool()>& stop) override {
     Map& m = *owner_;
     if (mode == ApplyMode::kWindow && !m.deferred_window_ok()) return 0;
-    if (since_ns_ == 0) since_ns_ = base::now_ns();
     // Counted however apply is left (a callback may throw).
     struct Counts {
       DeferredHub* hub;
@@ -277,7 +285,7 @@ class DeferredHub final : public DeferredHubBase {
     // The shared queue: each erase is taken out under the lock and applied
     // outside it (a hash must not run under a lock that producers take).
     while (shared_pending_.load(std::memory_order_acquire) != 0 && work < max && !stop()) {
-      std::optional<std::pair<RecordKey, uint64_t>> e;
+      std::optional<SharedErase> e;
       {
         std::lock_guard<std::mutex> g(mu_);
         if (shared_.empty()) break;
@@ -285,7 +293,7 @@ class DeferredHub final : public DeferredHubBase {
         shared_.pop_front();
         shared_pending_.store(shared_.size(), std::memory_order_release);
       }
-      take(e->first, e->second);
+      take(e->key, e->seq);
     }
     // Bulk erases, a few buckets per step. One whose pred or on_erase throws
     // is dropped whole.
@@ -308,23 +316,25 @@ class DeferredHub final : public DeferredHubBase {
       work += 1 + n;
       if (done) pop_sweep();
     }
-    if (pending() == 0) {
-      since_ns_ = 0;
-      // The write record can be large (every write while erases waited):
-      // free it on the owner's time, never inside a window.
-      if (mode == ApplyMode::kOwner) written_.clear();
-    }
+    // The write record can be large (every write while erases waited):
+    // free it on the owner's time, never inside a window.
+    if (mode == ApplyMode::kOwner && pending() == 0) written_.clear();
     return work;
   }
-
 
  private:
   struct Sweep {
     Pred pred;
     OnErase on_erase;
     typename Map::SweepCursor cursor{};
+    uint64_t queued_ns = 0;
   };
   using RecordKey = std::conditional_t<kStringKey, std::string, K>;
+  struct SharedErase {
+    RecordKey key;
+    uint64_t seq;
+    uint64_t queued_ns;
+  };
 
   void pop_sweep() {
     std::lock_guard<std::mutex> g(mu_);
@@ -385,14 +395,13 @@ class DeferredHub final : public DeferredHubBase {
   std::atomic<Queue*> queues_[kMaxQueues] = {};
   std::thread::id owners_[kMaxQueues];
   std::atomic<size_t> nqueues_{0};
-  std::deque<std::pair<RecordKey, uint64_t>> shared_;
+  std::deque<SharedErase> shared_;
   uint64_t shared_pushed_ = 0;
   std::atomic<size_t> shared_pending_{0};
   std::deque<Sweep> sweeps_;
   std::atomic<size_t> nsweeps_{0};
   // The applier's state.
   size_t next_queue_ = 0;
-  uint64_t since_ns_ = 0;  // when work was first seen pending (for sweeps' age)
   Written written_;
 };
 
