@@ -77,6 +77,9 @@ class DeferredJob final : public sched::WindowJob {
     return n;
   }
 
+  // Returns false when it made no progress (no hub it may apply, or the
+  // deadline cut the step short): a window with an unbounded deadline (a
+  // full collection) must end even when pending() stays above zero.
   bool step(sched::WindowContext& ctx) override {
     DeferredHubBase* hub = claim();
     if (hub == nullptr) return false;
@@ -91,12 +94,11 @@ class DeferredJob final : public sched::WindowJob {
       hub->record_failure("a pause window");
       return true;
     }
-    if (n != 0) {
-      double per = static_cast<double>(base::now_ns() - t0) / static_cast<double>(n);
-      Registry& r = registry();
-      double old = r.erase_ns.load(std::memory_order_relaxed);
-      r.erase_ns.store(old > 0 ? 0.9 * old + 0.1 * per : per, std::memory_order_relaxed);
-    }
+    if (n == 0) return false;
+    double per = static_cast<double>(base::now_ns() - t0) / static_cast<double>(n);
+    Registry& r = registry();
+    double old = r.erase_ns.load(std::memory_order_relaxed);
+    r.erase_ns.store(old > 0 ? 0.9 * old + 0.1 * per : per, std::memory_order_relaxed);
     return true;
   }
 
@@ -105,7 +107,9 @@ class DeferredJob final : public sched::WindowJob {
   // stays well under the window (about 20 us at 200 ns an erase).
   static constexpr size_t kStepErases = 96;
 
-  // A hub with pending work that no one else is applying.
+  // A hub with pending work that no one else is applying and that this
+  // window may apply (its owner is not stopped in the middle of a write:
+  // such a hub is skipped, and the scheduler leaves it alone for a while).
   DeferredHubBase* claim() {
     Registry& r = registry();
     std::lock_guard<std::mutex> g(r.mu);
@@ -113,6 +117,12 @@ class DeferredJob final : public sched::WindowJob {
     for (size_t k = 0; k < n; ++k) {
       DeferredHubBase* h = r.hubs[(cursor_ + k) % n];
       if (h->pending() == 0 || !h->try_begin_apply()) continue;
+      if (!h->window_eligible()) {
+        h->end_apply();
+        h->back_off(base::now_ns());
+        continue;
+      }
+      h->reset_backoff();
       cursor_ = (cursor_ + k + 1) % n;
       return h;
     }
@@ -141,6 +151,9 @@ DeferredJob* job() {
       s.arriving = pushed != last_pushed;
       last_pushed = pushed;
       for (DeferredHubBase* h : r.hubs) {
+        // A hub a window could not apply (its owner stopped in the middle
+        // of a write) waits out its backoff: no empty windows in a loop.
+        if (h->retry_at_ns() > now) continue;
         size_t p = h->pending();
         if (p == 0) continue;
         s.queued += p;
@@ -184,6 +197,12 @@ void DeferredHubBase::publish() {
   Registry& r = registry();
   std::lock_guard<std::mutex> g(r.mu);
   r.hubs.push_back(this);
+}
+
+void DeferredHubBase::back_off(uint64_t now_ns) {
+  constexpr uint64_t kFirst = 1'000'000, kMax = 1'000'000'000;
+  backoff_ns_ = backoff_ns_ == 0 ? kFirst : std::min(2 * backoff_ns_, kMax);
+  retry_at_ns_ = now_ns + backoff_ns_;
 }
 
 void DeferredHubBase::record_failure(const char* where) {

@@ -296,6 +296,96 @@ TEST_F(DeferredReliability, AnEraseFromThe65thProducerOfAnIdleMapIsApplied) {
   EXPECT_FALSE(m.contains(99));
 }
 
+// ---- 5. Growing maps, and owners stopped in the middle of a write -------
+
+// Insert std::string keys until the map is in the middle of a grow.
+void grow_until_evacuating(HashMap<std::string, uint64_t>& m) {
+  for (uint64_t i = 0; i < 108 || !m.stats().growing; ++i) {
+    m.insert_or_assign("key#" + std::to_string(i), i);
+    ASSERT_LT(i, 100000u) << "never caught the map growing";
+  }
+  ASSERT_TRUE(m.stats().growing);
+}
+
+// tests/fuzz/crashes/map-collect-hangs-growing-deferred: a full collection
+// ran the window jobs with an unbounded deadline, and the deferred job's
+// step claimed the growing map's hub, applied nothing and said "more".
+TEST_F(DeferredReliability, CollectOnAGrowingMapWithAQueuedEraseReturns) {
+  ThreadScope attach;
+  map_detail::pause_deferred_scheduler(true);  // the collection meets the erase
+  HashMap<std::string, uint64_t> m;
+  grow_until_evacuating(m);
+  m.erase_deferred(std::string_view("key#3"));
+  ASSERT_TRUE(m.stats().growing);
+  {
+    Watchdog dog("collect_precise() on a growing map with a queued erase", 30);
+    gcmap::testing::collect_precise();
+  }
+  EXPECT_EQ(m.deferred_pending(), 0u) << "the cycle's start applies it";
+  EXPECT_FALSE(m.contains("key#3"));
+  {
+    Watchdog dog("collect() on a growing map with a queued erase", 30);
+    m.erase_deferred(std::string_view("key#4"));
+    gcmap::collect();
+  }
+  EXPECT_FALSE(m.contains("key#4"));
+}
+
+TEST_F(DeferredReliability, CollectWhileTheOwnerIsInTheMiddleOfAWriteReturns) {
+  ThreadScope attach;
+  map_detail::pause_deferred_scheduler(true);
+  using Map = HashMap<uint64_t, uint64_t>;
+  Map m;
+  for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
+  m.erase_deferred(5);
+  TestPeer<Map>::set_writing(m, true);  // as if stopped inside insert_slot
+  {
+    Watchdog dog("collect_precise() while a map's owner is in the middle of a write", 30);
+    gcmap::testing::collect_precise();
+  }
+  EXPECT_EQ(m.deferred_pending(), 1u) << "a window must not touch it";
+  TestPeer<Map>::set_writing(m, false);
+  m.flush_deferred();
+  EXPECT_FALSE(m.contains(5));
+}
+
+TEST_F(DeferredReliability, AnIdleOwnersGrowingMapGetsItsErasesAppliedWithoutEmptyWindows) {
+  ThreadScope attach;
+  HashMap<std::string, uint64_t> m;
+  grow_until_evacuating(m);
+  const size_t n = m.size();
+  const uint64_t windows = deferred_stats().windows;
+  for (int i = 0; i < 20; ++i) m.erase_deferred(std::string_view("key#" + std::to_string(i)));
+  ASSERT_TRUE(m.stats().growing);
+  EXPECT_TRUE(idle_until_applied(m, 10)) << "windows never applied erases to a growing map";
+  EXPECT_LT(deferred_stats().windows - windows, 100u);
+  EXPECT_EQ(m.size(), n - 20);
+  EXPECT_TRUE(m.stats().growing) << "a window advances no evacuation";
+  for (int i = 0; i < 20; ++i) EXPECT_FALSE(m.contains("key#" + std::to_string(i)));
+  for (size_t i = 20; i < n; ++i) ASSERT_TRUE(m.contains("key#" + std::to_string(i))) << i;
+}
+
+TEST_F(DeferredReliability, WindowsDoNotSpinOnAMapTheyCannotApply) {
+  ThreadScope attach;
+  using Map = HashMap<uint64_t, uint64_t>;
+  Map m;
+  for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
+  TestPeer<Map>::set_writing(m, true);  // as if stopped inside a write, for a second
+  const uint64_t windows = deferred_stats().windows;
+  m.erase_deferred(5);
+  {
+    BlockingRegion idle;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  const uint64_t opened = deferred_stats().windows - windows;
+  TestPeer<Map>::set_writing(m, false);
+  // Backoff from 1 ms doubling: about a dozen in a second, not thousands.
+  EXPECT_LT(opened, 40u);
+  EXPECT_EQ(m.deferred_pending(), 1u);
+  m.flush_deferred();
+  EXPECT_FALSE(m.contains(5));
+}
+
 // ---- 6. A hub published before it was built -----------------------------
 
 // tests/fuzz/corpus/map/map-hub-publish-race-*: "pure virtual method

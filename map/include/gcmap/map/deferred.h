@@ -19,9 +19,11 @@
 // inside a write, or flush_deferred.
 //
 // A window never allocates: it skips a map whose owner was stopped in the
-// middle of a write, and a map that is growing or shrinking (the owner's
-// writes, which apply queued erases first, finish the evacuation), and it
-// erases without starting a shrink (the owner's next erase does that).
+// middle of a write (and leaves it alone for a while: a per-map backoff from
+// 1 ms doubling to 1 s, so that no empty windows spin), erases in place on
+// a growing or shrinking map without advancing the evacuation (the entry is
+// in its old bucket or its new one, as for a lookup), and never starts a
+// shrink (the owner's next erase does that).
 //
 // Ordering: an erase queued before an insert or assignment of the same key
 // must not remove the newer value. The map counts its writes while erases
@@ -104,6 +106,9 @@ class DeferredHubBase {
   // A callback that throws (hash, equality, pred, on_erase) drops the erase
   // (or the bulk erase) it was applying, and the exception propagates.
   virtual size_t apply(size_t max, ApplyMode mode, const std::function<bool()>& stop) = 0;
+  // A window, world stopped, holding the flag: whether it may apply erases
+  // to the map now (its owner was not stopped in the middle of a write).
+  virtual bool window_eligible() const = 0;
 
   // Leave the registry (waits for the scheduler to let go of this hub).
   // The most derived destructor calls it first.
@@ -134,6 +139,12 @@ class DeferredHubBase {
   // The applier: the recorded exception, if any (cleared).
   std::exception_ptr take_failure() { return std::exchange(failure_, nullptr); }
 
+  // Window backoff (deferred.cc, under the registry's lock): the scheduler
+  // ignores this hub until retry_at_ns.
+  uint64_t retry_at_ns() const { return retry_at_ns_; }
+  void back_off(uint64_t now_ns);
+  void reset_backoff() { retry_at_ns_ = backoff_ns_ = 0; }
+
  protected:
   // Enter the registry: the most derived constructor's last act.
   void publish();
@@ -146,7 +157,8 @@ class DeferredHubBase {
  private:
   std::atomic<bool> applying_{false};
   const uint64_t id_;
-  std::exception_ptr failure_;  // the applier's
+  std::exception_ptr failure_;                 // the applier's
+  uint64_t retry_at_ns_ = 0, backoff_ns_ = 0;  // under the registry's lock
 };
 
 template <class Map>
@@ -306,7 +318,7 @@ class DeferredHub final : public DeferredHubBase {
       size_t n = 0;
       bool done = true;
       try {
-        done = m.deferred_sweep(sw->pred, sw->on_erase, sw->cursor, mode, &n);
+        done = m.deferred_sweep(sw->pred, sw->on_erase, sw->cursor, &n);
       } catch (...) {
         counts.swept += n;
         pop_sweep();
@@ -321,6 +333,8 @@ class DeferredHub final : public DeferredHubBase {
     if (mode == ApplyMode::kOwner && pending() == 0) written_.clear();
     return work;
   }
+
+  bool window_eligible() const override { return owner_->deferred_window_ok(); }
 
  private:
   struct Sweep {

@@ -426,9 +426,11 @@ class HashMap {
   // Queue a bulk erase of every entry for which pred(key, value) holds,
   // applied a few buckets at a time; on_erase(key, value) sees each entry
   // just before it is destroyed. Entries present from the call until the
-  // sweep ends are each examined once; others may or may not be. pred and
-  // on_erase may run inside a pause window with the world stopped: keep them
-  // short, and do not touch this map or block in them.
+  // sweep ends are each examined at least once (again if the map grows or
+  // shrinks meanwhile); others may or may not be. pred and on_erase may run
+  // inside a pause window with the world stopped: keep them short, and do
+  // not touch this map or block in them. If either throws, that bulk erase
+  // is dropped (see flush_deferred).
   template <class Pred>
   void erase_if_deferred(Pred pred) {
     erase_if_deferred(std::move(pred), [](const K&, V&) {});
@@ -660,13 +662,13 @@ class HashMap {
     }
   }
   // Whether a window may apply erases now: not in the middle of the
-  // owner's write, and no evacuation that an erase would have to advance.
-  bool deferred_window_ok() const { return !(flags() & map_detail::kFlagWriting) && !growing(); }
+  // owner's write. (A growing map is fine: a window erases in place, in the
+  // old bucket or the new one, and leaves the evacuation to the owner.)
+  bool deferred_window_ok() const { return !(flags() & map_detail::kFlagWriting); }
   template <class Q>
   void deferred_erase(const Q& key, ApplyMode mode);
   template <class Pred, class OnErase>
-  bool deferred_sweep(const Pred& pred, const OnErase& on_erase, SweepCursor& c, ApplyMode mode,
-                      size_t* erased);
+  bool deferred_sweep(const Pred& pred, const OnErase& on_erase, SweepCursor& c, size_t* erased);
 
   void init_buckets(uint8_t log2);
   void register_root() {

@@ -428,9 +428,10 @@ size_t GCMAP_HASHMAP::flush_deferred() {
 }
 
 // Apply one queued erase. The owner takes the full erase path (growWork,
-// shrink); a window, which must not allocate, erases in place on a map that
-// is not growing (deferred_window_ok) and leaves a shrink to the owner's
-// next erase.
+// shrink); a window, which must not allocate, erases in place (in the old
+// bucket while it is not evacuated, as an owner's erase does before its
+// growWork), advances no evacuation and leaves a shrink to the owner's next
+// erase. A hash or equality that throws leaves the map as it was.
 GCMAP_HASHMAP_TEMPLATE
 template <class Q>
 void GCMAP_HASHMAP::deferred_erase(const Q& key, ApplyMode mode) {
@@ -445,37 +446,48 @@ void GCMAP_HASHMAP::deferred_erase(const Q& key, ApplyMode mode) {
 }
 
 // One step of an erase_if_deferred: the next few buckets of the current
-// table. A table that changed since the sweep's last step (grown, shrunk,
-// cleared) is swept again from its start; entries examined twice are only
-// examined, and erased ones are gone.
+// table, each with the old buckets that evacuate into it while the map
+// grows or shrinks and are not evacuated yet (old bucket j goes to new
+// bucket j & newmask, or for a doubling also j + 2^oldB, never below the
+// cursor once the cursor passed j & newmask), so every entry present
+// throughout is examined at least once without evacuating anything (the
+// same in a window and for the owner). A table that changed since the
+// sweep's last step (a new grow, a shrink, a clear) is swept again from its
+// start; entries examined again are only examined, and erased ones are
+// gone. pred or on_erase may throw: the entry in hand is not erased.
 GCMAP_HASHMAP_TEMPLATE
 template <class Pred, class OnErase>
 bool GCMAP_HASHMAP::deferred_sweep(const Pred& pred, const OnErase& on_erase, SweepCursor& c,
-                                   ApplyMode mode, size_t* erased) {
+                                   size_t* erased) {
   using namespace map_detail;
-  if (mode == ApplyMode::kOwner && growing()) {
-    WriteGuard guard(this);
-    evacuate_all();  // may allocate: the owner may
-  }
   Array* a = buckets_.get();
   if (a == nullptr || count_ == 0) return true;
   if (c.table != a || c.epoch != epoch_) c = SweepCursor{a, epoch_, 0};
   WriteGuard guard(this);
-  const size_t nb = a->nbuckets();
-  const size_t end = std::min(nb, c.bucket + kSweepBucketsPerStep);
-  for (size_t bi = c.bucket; bi < end && count_ != 0; ++bi) {
-    Bucket* head = a->bucket(bi);
-    for (Bucket* b = head; b != nullptr; b = b->overflow) {
-      for (unsigned i = 0; i < kBucketCnt; ++i) {
+  auto sweep_chain = [&](Bucket* head, bool in_old) {
+    for (Bucket* b = head; b != nullptr && count_ != 0; b = b->overflow) {
+      for (unsigned i = 0; i < kBucketCnt && count_ != 0; ++i) {
         uint8_t t = b->top(i);
         if (t == kEmptyRest) break;
         if (t < kMinTopHash) continue;
         if (!pred(*b->key(i), *b->value(i))) continue;
         on_erase(*b->key(i), *b->value(i));
-        erase_slot(Slot{b, head, i, false});
+        erase_slot(Slot{b, head, i, in_old});  // the last one ends a grow
         ++*erased;
       }
     }
+  };
+  const size_t nb = a->nbuckets();
+  const size_t end = std::min(nb, c.bucket + kSweepBucketsPerStep);
+  for (size_t bi = c.bucket; bi < end && count_ != 0; ++bi) {
+    if (Array* old = oldbuckets_.get()) {
+      const size_t nold = size_t{1} << old_log2_;
+      for (size_t j = bi; j < nold && count_ != 0; j += nb) {
+        Bucket* ob = old->bucket(j);
+        if (!evacuated(ob)) sweep_chain(ob, true);
+      }
+    }
+    if (count_ != 0) sweep_chain(a->bucket(bi), false);
   }
   c.bucket = end;
   return end == nb || count_ == 0;
