@@ -222,10 +222,12 @@ class Harness {
       verify_value(it->second, id);
       wrote(k, id, true);
     } else {
-      // Not a write: queued erases of k still apply.
+      // Still a write of k: it cancels the erases of k queued before it,
+      // so the entry it reports stays (a pending sweep may still take it).
       auto m = model_.find(k);
       FUZZ_CHECK(m != model_.end(), "try_emplace found a key the model does not have");
       verify_value(it->second, m->second.id);
+      m->second.queued = false;
     }
   }
   void subscript(const Key& k) {

@@ -25,11 +25,11 @@
 // in its old bucket or its new one, as for a lookup), and never starts a
 // shrink (the owner's next erase does that).
 //
-// Ordering: an erase queued before an insert or assignment of the same key
-// must not remove the newer value. The map counts its writes while erases
-// are pending; each queued erase carries the count it saw; a write records
-// the key with its count; an erase older than the key's last write is
-// dropped ("superseded").
+// Ordering: an erase queued before a write of the same key (an insert, an
+// assignment, or a try_emplace that finds the key) does not remove what
+// that write left. The map counts its writes while erases are pending; each
+// queued erase carries the count it saw; a write records the key with its
+// count; an erase older than the key's last write is dropped ("superseded").
 //
 // Exceptions (map/README.md, "Exception safety"): a hash, an equality, a
 // pred or an on_erase that throws while an erase is applied drops that

@@ -303,6 +303,10 @@ class HashMap {
   // The returned iterator designates the entry; .second tells whether it
   // was inserted. Arguments must not refer to entries of this map (an
   // insertion may move them before it reads its arguments).
+  // Every insertion (try_emplace, emplace, insert, insert_or_assign,
+  // operator[]) is a write of its key, whether it inserts or finds the key:
+  // erase_deferred calls of that key queued before it are cancelled, so the
+  // entry it reports is the one that stays.
 
   template <class... Args>
   std::pair<iterator, bool> try_emplace(const K& key, Args&&... args) {
@@ -347,19 +351,12 @@ class HashMap {
   // Inserts a default-constructed value if the key is absent. Assigning to
   // the result overwrites through V's own operator= (a Ptr runs its barrier).
   // It counts as a write of the key for deferred erases queued before it.
-  V& operator[](const K& key) {
-    note_deferred_write(key);
-    return try_emplace(key).first.value();
-  }
-  V& operator[](K&& key) {
-    note_deferred_write(key);
-    return try_emplace(std::move(key)).first.value();
-  }
+  V& operator[](const K& key) { return try_emplace(key).first.value(); }
+  V& operator[](K&& key) { return try_emplace(std::move(key)).first.value(); }
   template <class Q>
   requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
            std::is_constructible_v<K, Q&&>) V&
   operator[](Q&& q) {
-    note_deferred_write(q);
     return try_emplace(std::forward<Q>(q)).first.value();
   }
 
@@ -415,9 +412,9 @@ class HashMap {
   // erase is applied within the staleness target (GCMAP_DEFERRED_STALENESS,
   // by a pause window), at the start of the next collection cycle, by the
   // owner's next writes (a few per write), or by flush_deferred(),
-  // whichever comes first; until then lookups still find the key. An erase
-  // queued before an insert or assignment of the same key does not remove
-  // the newer value.
+  // whichever comes first; until then lookups still find the key. A write
+  // of the same key after it (an insertion that inserts or finds the key,
+  // an assignment) cancels it.
   template <class Q = K>
   void erase_deferred(const key_arg<Q>& key) {
     sched::safepoint_poll();  // a storm of these must not hold off a stop
@@ -596,21 +593,23 @@ class HashMap {
   template <bool kConst>
   map_detail::Iterator<HashMap, kConst> begin_impl() const;
 
+  // Both are writes of key, found or inserted: erases of key queued before
+  // them are cancelled (noted after hashing, which may throw).
   template <class Q, class CK, class CV>
   std::pair<iterator, bool> emplace_impl(const Q& key, CK&& ck, CV&& cv) {
     sched::safepoint_poll();
     apply_some_deferred();
     uint64_t h = hash_of(key);
+    note_deferred_write(key);
     auto [s, inserted] = insert_slot(key, h, ck, cv);
-    if (inserted) note_deferred_write(key);
     return {make_iterator<false>(s), inserted};
   }
   template <class Q, class CK, class M>
   std::pair<iterator, bool> assign_impl(const Q& key, CK&& ck, M&& obj) {
     sched::safepoint_poll();
     apply_some_deferred();
-    note_deferred_write(key);
     uint64_t h = hash_of(key);
+    note_deferred_write(key);
     auto cv = [&](void* p) { ::new (p) V(std::forward<M>(obj)); };
     auto [s, inserted] = insert_slot(key, h, ck, cv);
     if (!inserted) {
