@@ -448,5 +448,37 @@ TEST_F(DeferredReliability, DISABLED_ContainsDoesNotFindAKeyWhoseEraseIsQueued) 
   EXPECT_EQ(m.find(1), m.end());
 }
 
+// ---- A hash that throws during a grow ------------------------------------
+
+TEST_F(DeferredReliability, AHashThatThrowsDuringAGrowLeavesTheMapIntact) {
+  ThreadScope attach;
+  ThrowingHashReset reset;
+  ThrowMap m;
+  uint64_t n = 0;
+  while (m.size() < m.capacity()) m.insert_or_assign(n, n), ++n;
+  ASSERT_FALSE(m.stats().growing);
+  // The next new key starts a doubling, whose first evacuation hashes the
+  // old bucket's keys: they throw.
+  const uint64_t fresh = 1'000'000;
+  g_throw_all_but = fresh;
+  EXPECT_THROW(m.insert_or_assign(fresh, 1), std::runtime_error);
+  g_throw_all_but = kNone;
+  EXPECT_FALSE(m.contains(fresh));
+  ASSERT_EQ(m.size(), n);
+  for (uint64_t i = 0; i < n; ++i) ASSERT_EQ(m.at(i), i);
+  // An erase whose evacuation step throws leaves its entry (strong).
+  if (m.stats().growing) {
+    g_throw_all_but = 5;
+    EXPECT_THROW(m.erase(uint64_t{5}), std::runtime_error);
+    g_throw_all_but = kNone;
+    EXPECT_TRUE(m.contains(5));
+    ASSERT_EQ(m.size(), n);
+  }
+  // And the map goes on: the grow completes, every entry is there.
+  for (uint64_t i = n; i < 4 * n; ++i) m.insert_or_assign(i, i);
+  for (uint64_t i = 0; i < 4 * n; ++i) ASSERT_EQ(m.at(i), i);
+  EXPECT_EQ(m.size(), 4 * n);
+}
+
 }  // namespace
 }  // namespace gcmap::map_test

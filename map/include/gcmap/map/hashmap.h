@@ -24,7 +24,9 @@
 // Requirements. K is copy-constructible (an evacuation keeps a copy of the
 // key for an iterator that may still walk the old array) and nothrow
 // move-constructible; V is nothrow move-constructible. Copying a key during
-// an evacuation must not throw (std::terminate otherwise). Eq must be
+// an evacuation must not throw (fatal, naming it, otherwise). Which user
+// callbacks may throw where, and what is guaranteed then: map/README.md,
+// "Exception safety". Eq must be
 // reflexive (a key that is not equal to itself, like a NaN, can be inserted
 // but never found). K and V that may hold GC pointers (gcmap::Ptr, or
 // structs with a trace) are traced; with the concurrent collector they must
@@ -496,6 +498,16 @@ class HashMap {
   using Slot = map_detail::Slot<Bucket>;
   using GrowMode = map_detail::GrowMode;
   static constexpr bool kTraced = Bucket::kTraceKey || Bucket::kTraceValue;
+  // Whether hashing a key can throw (evacuate hashes a chain up front then).
+  static constexpr bool kHashNoexcept = [] {
+    if constexpr (requires(const Hash& h, const K& k, uint64_t seed) {
+                    { h(k, seed) } -> std::convertible_to<uint64_t>;
+                  }) {
+      return noexcept(std::declval<const Hash&>()(std::declval<const K&>(), uint64_t{}));
+    } else {
+      return noexcept(std::declval<const Hash&>()(std::declval<const K&>()));
+    }
+  }();
   static constexpr bool kTrivialEntries =
       std::is_trivially_destructible_v<K> && std::is_trivially_destructible_v<V>;
 
@@ -630,7 +642,7 @@ class HashMap {
   // grow.h: Go's hashGrow, growWork, evacuate, advanceEvacuationMark.
   void hash_grow(uint8_t new_log2);
   void grow_work(uint64_t hash, Slot* track);
-  void evacuate(size_t oldbucket, Slot* track) noexcept;
+  void evacuate(size_t oldbucket, Slot* track);
   void advance_evacuation_mark();
   void finish_growth();
   void evacuate_all();

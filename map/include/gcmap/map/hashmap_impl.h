@@ -156,15 +156,16 @@ size_t GCMAP_HASHMAP::erase_hashed(const Q& key, uint64_t hash) {
   sched::safepoint_poll();
   WriteGuard guard(this);
   if (count_ == 0) return 0;
-  // Lookup first: key may be the entry's own key, which growWork could move.
+  // Lookup first: key may be the entry's own key, which growWork could move
+  // (it tracks the slot). growWork before the erase: it hashes other keys,
+  // and a hash that throws then leaves the entry in place (strong).
   Slot s = find_slot(key, hash);
-  if (s) erase_slot(s);  // last use of key
-  if (growing()) {
-    grow_work(hash, nullptr);
-  } else if (s) {
-    maybe_shrink();
-  }
-  return s ? 1 : 0;
+  const bool was_growing = growing();
+  if (was_growing) grow_work(hash, s ? &s : nullptr);  // last use of key
+  if (!s) return 0;
+  erase_slot(s);
+  if (!was_growing) maybe_shrink();
+  return 1;
 }
 
 GCMAP_HASHMAP_TEMPLATE

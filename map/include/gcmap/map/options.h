@@ -40,6 +40,8 @@ namespace map_detail {
 [[noreturn]] void fatal_concurrent_iteration_write();
 [[noreturn]] void throw_capacity_exceeded(size_t capacity);
 [[noreturn]] void throw_key_not_found();
+// From a catch handler: "gcmap: <what> threw <type> ("<what()>") ...", fatal.
+[[noreturn]] void fatal_callback_threw(const char* what);
 }  // namespace map_detail
 
 }  // namespace gcmap
