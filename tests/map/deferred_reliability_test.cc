@@ -480,5 +480,40 @@ TEST_F(DeferredReliability, AHashThatThrowsDuringAGrowLeavesTheMapIntact) {
   EXPECT_EQ(m.size(), 4 * n);
 }
 
+// ---- A copy whose source loses entries to a window meanwhile ------------
+
+std::atomic<bool> g_window_on_next_hash{false};
+// Hashes a Counted (which checks it is alive); the first call after the
+// flag is set runs a pause window first, as a safepoint poll might.
+struct WindowOnHash {
+  uint64_t operator()(const Counted& c, uint64_t seed) const {
+    if (g_window_on_next_hash.exchange(false)) {
+      BlockingRegion b;
+      sched::run_pause_window(1'000'000'000);
+    }
+    return map_detail::mix64(c.get(), seed);
+  }
+};
+
+TEST_F(DeferredReliability, ACopyWhoseSourceAWindowErasesMeanwhileReadsNoDestroyedEntry) {
+  ThreadScope attach;
+  map_detail::pause_deferred_scheduler(true);
+  {
+    using Map = HashMap<Counted, uint64_t, WindowOnHash>;
+    Map o;
+    for (uint64_t i = 0; i < 64; ++i) o.insert_or_assign(Counted(i), i);
+    for (uint64_t i = 0; i < 64; ++i) o.erase_deferred(Counted(i));
+    g_window_on_next_hash = true;  // the copy's first insertion
+    Map copy(o);
+    EXPECT_FALSE(g_window_on_next_hash.load());
+    EXPECT_EQ(o.size(), 0u) << "the window applied the source's erases";
+    EXPECT_EQ(Counted::double_destroyed.load(), 0);
+    for (auto it = copy.begin(); it != copy.end(); ++it) {
+      EXPECT_LT(it->first.get(), 64u);
+      EXPECT_EQ(it->first.get(), it->second);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gcmap::map_test

@@ -194,7 +194,13 @@ class HashMap {
     fixed_capacity_ = o.fixed_capacity_;
     min_log2_ = o.min_log2_;
     if (fixed_capacity_ != 0 || o.count_ != 0) reserve(std::max(o.count_, fixed_capacity_));
-    for (auto it = o.begin(); it != o.end(); ++it) try_emplace(it.key(), it.value());
+    for (auto it = o.begin(); it != o.end(); ++it) {
+      // Copies first: try_emplace polls a safepoint, where a pause window may
+      // apply o's deferred erases and destroy the entry `it` designates.
+      K key(it.key());
+      V value(it.value());
+      try_emplace(std::move(key), std::move(value));
+    }
   }
   HashMap(HashMap&& o) noexcept
       : off_heap_(!alloc::in_heap(this)), hash_(std::move(o.hash_)), eq_(std::move(o.eq_)) {
