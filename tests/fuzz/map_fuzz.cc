@@ -45,10 +45,6 @@ namespace {
 // MAP_FUZZ_TRACE=1: print each op and its key index to stderr, to turn a
 // crashing input into a sequence of calls for a bug report.
 bool g_trace = false;
-// MAP_FUZZ_AVOID_KNOWN=1: skip full collections while the map is growing
-// with deferred erases pending, which hang (tests/fuzz/crashes/README.md),
-// so that a long run can look for other bugs. Off by default.
-bool g_avoid_known = false;
 #define TRACE(...)                                  \
   do {                                              \
     if (g_trace) std::fprintf(stderr, __VA_ARGS__); \
@@ -357,7 +353,7 @@ class Harness {
           inserted.insert(nk);
         }
       }
-      if ((extra & 2) && r % 32 == 1 && !(g_avoid_known && known_hang())) gcmap::collect();
+      if ((extra & 2) && r % 32 == 1) gcmap::collect();
       ++it;
     }
     // A key the model has, not visited, not inserted meanwhile: a deferred
@@ -372,12 +368,9 @@ class Harness {
     for (const Key& k : gone) model_.erase(k);
   }
 
-  bool known_hang() const { return map_.stats().growing && map_.deferred_pending() != 0; }
-
   void collect_op() {
     int kind = in_.ConsumeIntegralInRange<int>(0, 4);
     TRACE(" kind %d", kind);
-    if (g_avoid_known && kind == 0 && known_hang()) return;
     switch (kind) {
       case 0:
         gcmap::collect();
@@ -516,7 +509,7 @@ class Harness {
         copy_check();
         break;
       case 18:
-        if (!marking_ && !(g_avoid_known && known_hang())) {
+        if (!marking_) {
           // Nothing of ours is live outside the map between ops: the map
           // alone (a RootProvider) must keep every value.
           gcmap::testing::collect_precise();
@@ -598,8 +591,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   setenv("GCMAP_VERIFY", "1", 1);
   const char* t = getenv("MAP_FUZZ_TRACE");
   g_trace = t != nullptr && *t == '1';
-  const char* a = getenv("MAP_FUZZ_AVOID_KNOWN");
-  g_avoid_known = a != nullptr && *a == '1';
   setenv("GCMAP_GC_TORTURE", "2000", 0);
   return 0;
 }
