@@ -4,11 +4,17 @@
 // and the statistics.
 #include "gcmap/map/deferred.h"
 
+#include <cxxabi.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <typeinfo>
 #include <vector>
 
 #include "gcmap/base/clock.h"
@@ -32,6 +38,8 @@ struct Registry {
   std::atomic<uint64_t> applied{0};
   std::atomic<uint64_t> superseded{0};
   std::atomic<uint64_t> swept{0};
+  std::atomic<uint64_t> callback_failures{0};
+  std::atomic<bool> warned{false};  // the one warning about a callback failure
   // The scheduler's measurements.
   std::atomic<uint64_t> windows{0};
   base::Histogram window_lengths;
@@ -70,18 +78,28 @@ class DeferredJob final : public sched::WindowJob {
     return n;
   }
 
+  // Returns false when it made no progress (no hub it may apply, or the
+  // deadline cut the step short): a window with an unbounded deadline (a
+  // full collection) must end even when pending() stays above zero.
   bool step(sched::WindowContext& ctx) override {
     DeferredHubBase* hub = claim();
     if (hub == nullptr) return false;
+    DeferredHubBase::Claim held(*hub);
     uint64_t t0 = base::now_ns();
-    size_t n = hub->apply(kStepErases, ApplyMode::kWindow, [&ctx] { return ctx.expired(); });
-    hub->end_apply();
-    if (n != 0) {
-      double per = static_cast<double>(base::now_ns() - t0) / static_cast<double>(n);
-      Registry& r = registry();
-      double old = r.erase_ns.load(std::memory_order_relaxed);
-      r.erase_ns.store(old > 0 ? 0.9 * old + 0.1 * per : per, std::memory_order_relaxed);
+    size_t n = 0;
+    try {
+      n = hub->apply(kStepErases, ApplyMode::kWindow, [&ctx] { return ctx.expired(); });
+    } catch (...) {
+      // A user callback threw: that erase is dropped (progress all the
+      // same), the owner's next flush_deferred() reports it.
+      hub->record_failure("a pause window");
+      return true;
     }
+    if (n == 0) return false;
+    double per = static_cast<double>(base::now_ns() - t0) / static_cast<double>(n);
+    Registry& r = registry();
+    double old = r.erase_ns.load(std::memory_order_relaxed);
+    r.erase_ns.store(old > 0 ? 0.9 * old + 0.1 * per : per, std::memory_order_relaxed);
     return true;
   }
 
@@ -90,7 +108,9 @@ class DeferredJob final : public sched::WindowJob {
   // stays well under the window (about 20 us at 200 ns an erase).
   static constexpr size_t kStepErases = 96;
 
-  // A hub with pending work that no one else is applying.
+  // A hub with pending work that no one else is applying and that this
+  // window may apply (its owner is not stopped in the middle of a write:
+  // such a hub is skipped, and the scheduler leaves it alone for a while).
   DeferredHubBase* claim() {
     Registry& r = registry();
     std::lock_guard<std::mutex> g(r.mu);
@@ -98,6 +118,12 @@ class DeferredJob final : public sched::WindowJob {
     for (size_t k = 0; k < n; ++k) {
       DeferredHubBase* h = r.hubs[(cursor_ + k) % n];
       if (h->pending() == 0 || !h->try_begin_apply()) continue;
+      if (!h->window_eligible()) {
+        h->end_apply();
+        h->back_off(base::now_ns());
+        continue;
+      }
+      h->reset_backoff();
       cursor_ = (cursor_ + k + 1) % n;
       return h;
     }
@@ -126,6 +152,9 @@ DeferredJob* job() {
       s.arriving = pushed != last_pushed;
       last_pushed = pushed;
       for (DeferredHubBase* h : r.hubs) {
+        // A hub a window could not apply (its owner stopped in the middle
+        // of a write) waits out its backoff: no empty windows in a loop.
+        if (h->retry_at_ns() > now) continue;
         size_t p = h->pending();
         if (p == 0) continue;
         s.queued += p;
@@ -160,10 +189,51 @@ DeferredJob* job() {
 
 }  // namespace
 
-DeferredHubBase::DeferredHubBase() : id_(registry().next_id.fetch_add(1)) {
+DeferredHubBase::DeferredHubBase() : id_(registry().next_id.fetch_add(1)) {}
+
+// Only once the most derived object is built: the scheduler thread walks the
+// registry calling pending() and pushed() (virtual, reading the derived
+// hub's queues) and windows apply what it finds.
+void DeferredHubBase::publish() {
   Registry& r = registry();
   std::lock_guard<std::mutex> g(r.mu);
   r.hubs.push_back(this);
+}
+
+void DeferredHubBase::back_off(uint64_t now_ns) {
+  constexpr uint64_t kFirst = 1'000'000, kMax = 1'000'000'000;
+  backoff_ns_ = backoff_ns_ == 0 ? kFirst : std::min(2 * backoff_ns_, kMax);
+  retry_at_ns_ = now_ns + backoff_ns_;
+}
+
+void DeferredHubBase::record_failure(const char* where) {
+  Registry& r = registry();
+  r.callback_failures.fetch_add(1, std::memory_order_relaxed);
+  std::exception_ptr e = std::current_exception();
+  if (!failure_) failure_ = e;
+  if (r.warned.exchange(true, std::memory_order_relaxed)) return;
+  std::string type = "an exception";
+  if (std::type_info* t = abi::__cxa_current_exception_type()) {
+    int status = 0;
+    char* d = abi::__cxa_demangle(t->name(), nullptr, nullptr, &status);
+    type = status == 0 && d != nullptr ? d : t->name();
+    std::free(d);
+  }
+  std::string what;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    what = std::string(" (\"") + x.what() + "\")";
+  } catch (...) {
+  }
+  std::fprintf(
+      stderr,
+      "gcmap: warning: a callback threw %s%s while %s applied a map's deferred erases (the "
+      "map's hash or key equality, or erase_if_deferred's pred or on_erase); that "
+      "erase was dropped, the rest stay queued. The map's next flush_deferred() "
+      "rethrows it; DeferredStats::callback_failures counts them. (Printed once per "
+      "process.)\n",
+      type.c_str(), what.c_str(), where);
 }
 
 void DeferredHubBase::unregister() {
@@ -233,6 +303,7 @@ DeferredStats deferred_stats() {
   s.applied = r.applied.load();
   s.superseded = r.superseded.load();
   s.swept = r.swept.load();
+  s.callback_failures = r.callback_failures.load();
   s.windows = r.windows.load();
   s.window_p50_ns = r.window_lengths.percentile(0.5);
   s.window_p99_ns = r.window_lengths.percentile(0.99);

@@ -1,10 +1,15 @@
 // The non-template parts of gcmap::HashMap: string hashing (libxxhash), the
 // per-map random seed, and the failures (fatal errors and exceptions), kept
 // out of line so that the inline paths stay small.
+#include <cxxabi.h>
+
 #include <cstdint>
+#include <cstdlib>
+#include <exception>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <typeinfo>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -82,6 +87,24 @@ void throw_over_max_size(size_t entries, size_t max_size) {
 
 void throw_key_not_found() {
   throw std::out_of_range("gcmap::HashMap::at: key not found");
+}
+
+void fatal_callback_threw(const char* what) {
+  std::string type = "an exception";
+  if (std::type_info* t = abi::__cxa_current_exception_type()) {
+    int status = 0;
+    char* d = abi::__cxa_demangle(t->name(), nullptr, nullptr, &status);
+    type = status == 0 && d != nullptr ? d : t->name();
+    std::free(d);
+  }
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    GCMAP_FATAL("gcmap::HashMap: %s threw %s (\"%s\"); it must not throw there", what, type.c_str(),
+                e.what());
+  } catch (...) {
+    GCMAP_FATAL("gcmap::HashMap: %s threw %s; it must not throw there", what, type.c_str());
+  }
 }
 
 }  // namespace gcmap::map_detail

@@ -218,7 +218,7 @@ TEST_F(Deferred, GrowingAndShrinkingMaps) {
       if (model.count(i / 2)) model.erase(i / 2);
     }
   }
-  // ... windows skip a growing map; the owner's writes and flush apply.
+  // ... windows erase in place even while it grows; the flush applies the rest.
   {
     BlockingRegion b;
     sched::run_pause_window(500'000);

@@ -46,6 +46,11 @@ struct TestPeer {
     m.hash_grow(static_cast<uint8_t>(m.log2_ + delta));
   }
   static bool iterated(const Map& m) { return (m.flags() & kFlagIterator) != 0; }
+  // As if the owner were stopped in the middle of a write (windows must
+  // leave the map alone), or no longer.
+  static void set_writing(Map& m, bool on) {
+    m.set_flags(on ? (m.flags() | kFlagWriting) : (m.flags() & ~kFlagWriting));
+  }
 };
 
 }  // namespace gcmap::map_detail

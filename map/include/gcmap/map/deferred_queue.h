@@ -118,7 +118,8 @@ class DeferredQueue {
 
   // Consumer: hand up to `max` entries, oldest first, to f(const Entry&);
   // stops early when f returns false (the entry stays queued). Returns how
-  // many it handed over and f accepted.
+  // many it handed over and f accepted. When f throws, the entry it was
+  // given counts as consumed (dropped) and the exception propagates.
   template <class F>
   size_t consume(size_t max, F&& f) {
     size_t done = 0;
@@ -134,11 +135,16 @@ class DeferredQueue {
         continue;
       }
       Entry* e = head_->entry(consumed_in_head_);
-      if (!f(static_cast<const Entry&>(*e))) break;
-      e->~Entry();
-      ++consumed_in_head_;
+      bool accepted;
+      try {
+        accepted = f(static_cast<const Entry&>(*e));
+      } catch (...) {
+        drop_head_entry(e);
+        throw;
+      }
+      if (!accepted) break;
+      drop_head_entry(e);
       ++done;
-      consumed_.store(consumed_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
     return done;
   }
@@ -194,6 +200,12 @@ class DeferredQueue {
   }
   std::atomic<Block*> spare_{nullptr};
   std::atomic<int> nspare_{0};
+
+  void drop_head_entry(Entry* e) {
+    e->~Entry();
+    ++consumed_in_head_;
+    consumed_.store(consumed_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  }
 
   // Consumer side.
   Block* head_;

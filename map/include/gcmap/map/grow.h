@@ -17,9 +17,16 @@
 // was iterated: kFlagOldIterator) or evacuatedEmpty (key and value dropped).
 // Values always move; the old copy is shaded (drop barrier) before it is
 // moved from and destroyed after.
+//
+// Exceptions: a hasher that may throw is called for every entry of the
+// chain before anything moves, so a throw leaves the chain as it was (and
+// the map with it: a grow that had started stays in progress). Nothing else
+// in an evacuation may throw but K's copy constructor (keys kept for an
+// iterator): that is fatal, with a message naming it.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "gcmap/map/hashmap.h"
 
@@ -58,7 +65,7 @@ void GCMAP_HASHMAP::grow_work(uint64_t hash, Slot* track) {
 }
 
 GCMAP_HASHMAP_TEMPLATE
-void GCMAP_HASHMAP::evacuate(size_t oldbucket, Slot* track) noexcept {
+void GCMAP_HASHMAP::evacuate(size_t oldbucket, Slot* track) {
   using namespace map_detail;
   Array* old = oldbuckets_.get();
   Array* fresh = buckets_.get();
@@ -66,6 +73,36 @@ void GCMAP_HASHMAP::evacuate(size_t oldbucket, Slot* track) noexcept {
   if (!evacuated(ob)) {
     const bool keep_keys = (flags() & kFlagOldIterator) != 0;
     const size_t newmask = mask(log2_);
+    // Destinations, in chain order. A hasher that may throw runs for the
+    // whole chain first (nothing has moved if it throws); one that cannot
+    // is called as each entry moves.
+    constexpr size_t kInlineDst = 4 * kBucketCnt;
+    size_t inline_dst[kHashNoexcept ? 1 : kInlineDst];
+    std::vector<size_t> more_dst;
+    if constexpr (!kHashNoexcept) {
+      size_t n = 0;
+      for (Bucket* b = ob; b != nullptr; b = b->overflow) {
+        for (unsigned i = 0; i < kBucketCnt; ++i) {
+          if (is_empty(b->top(i))) continue;
+          const size_t d = hash_of(*b->key(i)) & newmask;
+          if (n < kInlineDst) {
+            inline_dst[n] = d;
+          } else {
+            more_dst.push_back(d);
+          }
+          ++n;
+        }
+      }
+    }
+    size_t entry = 0;
+    auto dest_of = [&](const K& k) -> size_t {
+      const size_t j = entry++;
+      if constexpr (kHashNoexcept) {
+        return hash_of(k) & newmask;
+      } else {
+        return j < kInlineDst ? inline_dst[j] : more_dst[j - kInlineDst];
+      }
+    };
     const size_t x = oldbucket & newmask;
     // Destination cursors for X and Y (a doubling, same size or halving);
     // reserve() may grow by more than one step and scans from the head.
@@ -84,76 +121,83 @@ void GCMAP_HASHMAP::evacuate(size_t oldbucket, Slot* track) noexcept {
       if (log2_ > old_log2_) dst[1].b = dst[1].head = fresh->bucket(x + (size_t{1} << old_log2_));
     }
     ptrdiff_t old_tombstones = 0, new_tombstones = 0;
-    for (Bucket* b = ob; b != nullptr; b = b->overflow) {
-      for (unsigned i = 0; i < kBucketCnt; ++i) {
-        const uint8_t top = b->top(i);
-        if (is_empty(top)) {
-          old_tombstones -= top == kEmptyOne;
-          b->set_top(i, kEvacuatedEmpty);
-          continue;
-        }
-        GCMAP_ASSERT(top >= kMinTopHash, "evacuate: bad tophash %u", top);
-        K* k = b->key(i);
-        V* v = b->value(i);
-        const size_t d = hash_of(*k) & newmask;
-        Dst tmp;
-        Dst* to = &tmp;
-        if (two_way) {
-          to = &dst[d == x ? 0 : 1];
-        } else {
-          tmp.b = tmp.head = fresh->bucket(d);
-        }
-        if (fill_in_order) {
-          if (to->i == kBucketCnt) {
-            to->b = fresh->new_overflow(to->b);  // may collect
-            to->i = 0;
+    // From here on entries move: nothing may throw but a key's copy.
+    try {
+      for (Bucket* b = ob; b != nullptr; b = b->overflow) {
+        for (unsigned i = 0; i < kBucketCnt; ++i) {
+          const uint8_t top = b->top(i);
+          if (is_empty(top)) {
+            old_tombstones -= top == kEmptyOne;
+            b->set_top(i, kEvacuatedEmpty);
+            continue;
           }
-          GCMAP_ASSERT(to->b->top(to->i) == kEmptyRest, "evacuate: destination not empty");
-        } else {
-          // The first empty slot at or after the cursor (a chain may already
-          // hold entries: a shrink merges two old chains).
-          for (;;) {
-            if (to->i < kBucketCnt) {
-              uint64_t em = match_empty(to->b->top_word()) & (~uint64_t{0} << (8 * to->i));
-              if (em != 0) {
-                to->i = first_slot(em);
-                break;
-              }
-            }
-            if (to->b->overflow == nullptr) {
+          GCMAP_ASSERT(top >= kMinTopHash, "evacuate: bad tophash %u", top);
+          K* k = b->key(i);
+          V* v = b->value(i);
+          const size_t d = dest_of(*k);
+          Dst tmp;
+          Dst* to = &tmp;
+          if (two_way) {
+            to = &dst[d == x ? 0 : 1];
+          } else {
+            tmp.b = tmp.head = fresh->bucket(d);
+          }
+          if (fill_in_order) {
+            if (to->i == kBucketCnt) {
               to->b = fresh->new_overflow(to->b);  // may collect
-            } else {
-              to->b = to->b->overflow;
+              to->i = 0;
             }
-            to->i = 0;
+            GCMAP_ASSERT(to->b->top(to->i) == kEmptyRest, "evacuate: destination not empty");
+          } else {
+            // The first empty slot at or after the cursor (a chain may already
+            // hold entries: a shrink merges two old chains).
+            for (;;) {
+              if (to->i < kBucketCnt) {
+                uint64_t em = match_empty(to->b->top_word()) & (~uint64_t{0} << (8 * to->i));
+                if (em != 0) {
+                  to->i = first_slot(em);
+                  break;
+                }
+              }
+              if (to->b->overflow == nullptr) {
+                to->b = fresh->new_overflow(to->b);  // may collect
+              } else {
+                to->b = to->b->overflow;
+              }
+              to->i = 0;
+            }
+            new_tombstones -= to->b->top(to->i) == kEmptyOne;
           }
-          new_tombstones -= to->b->top(to->i) == kEmptyOne;
+          Bucket* nb = to->b;
+          const unsigned ni = to->i;
+          // Shade the old copy before it is moved from: a concurrent mark must
+          // see what it references even if the new slot was scanned already.
+          gc::drop_barrier(*v);
+          if (!keep_keys) gc::drop_barrier(*k);
+          if (keep_keys) {
+            ::new (nb->key_storage(ni)) K(*k);
+          } else {
+            ::new (nb->key_storage(ni)) K(std::move(*k));
+          }
+          ::new (nb->value_storage(ni)) V(std::move(*v));
+          nb->set_top(ni, top);  // publish once built
+          if (track != nullptr && track->b == b && track->i == i) {
+            *track = Slot{nb, to->head, ni, false};
+          }
+          to->i = ni + 1;
+          if (keep_keys) {
+            b->set_top(i, d == x ? kEvacuatedX : kEvacuatedY);
+          } else {
+            b->set_top(i, kEvacuatedEmpty);
+            b->destroy_key(i);
+          }
+          b->destroy_value(i);
         }
-        Bucket* nb = to->b;
-        const unsigned ni = to->i;
-        // Shade the old copy before it is moved from: a concurrent mark must
-        // see what it references even if the new slot was scanned already.
-        gc::drop_barrier(*v);
-        if (!keep_keys) gc::drop_barrier(*k);
-        if (keep_keys) {
-          ::new (nb->key_storage(ni)) K(*k);
-        } else {
-          ::new (nb->key_storage(ni)) K(std::move(*k));
-        }
-        ::new (nb->value_storage(ni)) V(std::move(*v));
-        nb->set_top(ni, top);  // publish once built
-        if (track != nullptr && track->b == b && track->i == i) {
-          *track = Slot{nb, to->head, ni, false};
-        }
-        to->i = ni + 1;
-        if (keep_keys) {
-          b->set_top(i, d == x ? kEvacuatedX : kEvacuatedY);
-        } else {
-          b->set_top(i, kEvacuatedEmpty);
-          b->destroy_key(i);
-        }
-        b->destroy_value(i);
       }
+    } catch (...) {
+      map_detail::fatal_callback_threw(
+          "the key's copy constructor, copying a key during an evacuation (kept for an "
+          "iterator), with entries half moved");
     }
     old->add_tombstones(old_tombstones);
     fresh->add_tombstones(new_tombstones);

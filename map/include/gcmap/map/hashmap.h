@@ -24,7 +24,9 @@
 // Requirements. K is copy-constructible (an evacuation keeps a copy of the
 // key for an iterator that may still walk the old array) and nothrow
 // move-constructible; V is nothrow move-constructible. Copying a key during
-// an evacuation must not throw (std::terminate otherwise). Eq must be
+// an evacuation must not throw (fatal, naming it, otherwise). Which user
+// callbacks may throw where, and what is guaranteed then: map/README.md,
+// "Exception safety". Eq must be
 // reflexive (a key that is not equal to itself, like a NaN, can be inserted
 // but never found). K and V that may hold GC pointers (gcmap::Ptr, or
 // structs with a trace) are traced; with the concurrent collector they must
@@ -205,7 +207,13 @@ class HashMap {
     fixed_capacity_ = o.fixed_capacity_;
     min_log2_ = o.min_log2_;
     if (fixed_capacity_ != 0 || o.count_ != 0) reserve(std::max(o.count_, fixed_capacity_));
-    for (auto it = o.begin(); it != o.end(); ++it) try_emplace(it.key(), it.value());
+    for (auto it = o.begin(); it != o.end(); ++it) {
+      // Copies first: try_emplace polls a safepoint, where a pause window may
+      // apply o's deferred erases and destroy the entry `it` designates.
+      K key(it.key());
+      V value(it.value());
+      try_emplace(std::move(key), std::move(value));
+    }
   }
   HashMap(HashMap&& o) noexcept
       : off_heap_(!alloc::in_heap(this)), hash_(std::move(o.hash_)), eq_(std::move(o.eq_)) {
@@ -331,6 +339,10 @@ class HashMap {
   // The returned iterator designates the entry; .second tells whether it
   // was inserted. Arguments must not refer to entries of this map (an
   // insertion may move them before it reads its arguments).
+  // Every insertion (try_emplace, emplace, insert, insert_or_assign,
+  // operator[]) is a write of its key, whether it inserts or finds the key:
+  // erase_deferred calls of that key queued before it are cancelled, so the
+  // entry it reports is the one that stays.
 
   template <class... Args>
   std::pair<iterator, bool> try_emplace(const K& key, Args&&... args) {
@@ -375,19 +387,12 @@ class HashMap {
   // Inserts a default-constructed value if the key is absent. Assigning to
   // the result overwrites through V's own operator= (a Ptr runs its barrier).
   // It counts as a write of the key for deferred erases queued before it.
-  V& operator[](const K& key) {
-    note_deferred_write(key);
-    return try_emplace(key).first.value();
-  }
-  V& operator[](K&& key) {
-    note_deferred_write(key);
-    return try_emplace(std::move(key)).first.value();
-  }
+  V& operator[](const K& key) { return try_emplace(key).first.value(); }
+  V& operator[](K&& key) { return try_emplace(std::move(key)).first.value(); }
   template <class Q>
   requires(kTransparent && !std::is_same_v<std::remove_cvref_t<Q>, K> &&
            std::is_constructible_v<K, Q&&>) V&
   operator[](Q&& q) {
-    note_deferred_write(q);
     return try_emplace(std::forward<Q>(q)).first.value();
   }
 
@@ -443,9 +448,9 @@ class HashMap {
   // erase is applied within the staleness target (GCMAP_DEFERRED_STALENESS,
   // by a pause window), at the start of the next collection cycle, by the
   // owner's next writes (a few per write), or by flush_deferred(),
-  // whichever comes first; until then lookups still find the key. An erase
-  // queued before an insert or assignment of the same key does not remove
-  // the newer value.
+  // whichever comes first; until then lookups still find the key. A write
+  // of the same key after it (an insertion that inserts or finds the key,
+  // an assignment) cancels it.
   template <class Q = K>
   void erase_deferred(const key_arg<Q>& key) {
     sched::safepoint_poll();  // a storm of these must not hold off a stop
@@ -454,9 +459,11 @@ class HashMap {
   // Queue a bulk erase of every entry for which pred(key, value) holds,
   // applied a few buckets at a time; on_erase(key, value) sees each entry
   // just before it is destroyed. Entries present from the call until the
-  // sweep ends are each examined once; others may or may not be. pred and
-  // on_erase may run inside a pause window with the world stopped: keep them
-  // short, and do not touch this map or block in them.
+  // sweep ends are each examined at least once (again if the map grows or
+  // shrinks meanwhile); others may or may not be. pred and on_erase may run
+  // inside a pause window with the world stopped: keep them short, and do
+  // not touch this map or block in them. If either throws, that bulk erase
+  // is dropped (see flush_deferred).
   template <class Pred>
   void erase_if_deferred(Pred pred) {
     erase_if_deferred(std::move(pred), [](const K&, V&) {});
@@ -467,7 +474,13 @@ class HashMap {
     hub().add_sweep(std::move(pred), std::move(on_erase));
   }
   // The owner: apply everything queued for this map now, on this thread.
-  // Returns the queued erases and swept entries it handled.
+  // Returns the queued erases and swept entries it handled. If a hash, an
+  // equality, a pred or an on_erase throws, that erase (or that whole
+  // erase_if_deferred) is dropped, the rest stays queued and the exception
+  // propagates. Otherwise, once everything is applied, it rethrows the
+  // first exception that a pause window or one of the owner's writes caught
+  // while applying this map's erases since the last flush (those are
+  // counted in DeferredStats::callback_failures).
   size_t flush_deferred();
   // Queued erases and bulk erases not yet applied.
   size_t deferred_pending() const {
@@ -519,6 +532,16 @@ class HashMap {
   using Slot = map_detail::Slot<Bucket>;
   using GrowMode = map_detail::GrowMode;
   static constexpr bool kTraced = Bucket::kTraceKey || Bucket::kTraceValue;
+  // Whether hashing a key can throw (evacuate hashes a chain up front then).
+  static constexpr bool kHashNoexcept = [] {
+    if constexpr (requires(const Hash& h, const K& k, uint64_t seed) {
+                    { h(k, seed) } -> std::convertible_to<uint64_t>;
+                  }) {
+      return noexcept(std::declval<const Hash&>()(std::declval<const K&>(), uint64_t{}));
+    } else {
+      return noexcept(std::declval<const Hash&>()(std::declval<const K&>()));
+    }
+  }();
   static constexpr bool kTrivialEntries =
       std::is_trivially_destructible_v<K> && std::is_trivially_destructible_v<V>;
 
@@ -622,21 +645,23 @@ class HashMap {
   template <bool kConst>
   map_detail::Iterator<HashMap, kConst> begin_impl() const;
 
+  // Both are writes of key, found or inserted: erases of key queued before
+  // them are cancelled (noted after hashing, which may throw).
   template <class Q, class CK, class CV>
   std::pair<iterator, bool> emplace_impl(const Q& key, CK&& ck, CV&& cv) {
     sched::safepoint_poll();
     apply_some_deferred();
     uint64_t h = hash_of(key);
+    note_deferred_write(key);
     auto [s, inserted] = insert_slot(key, h, ck, cv);
-    if (inserted) note_deferred_write(key);
     return {make_iterator<false>(s), inserted};
   }
   template <class Q, class CK, class M>
   std::pair<iterator, bool> assign_impl(const Q& key, CK&& ck, M&& obj) {
     sched::safepoint_poll();
     apply_some_deferred();
-    note_deferred_write(key);
     uint64_t h = hash_of(key);
+    note_deferred_write(key);
     auto cv = [&](void* p) { ::new (p) V(std::forward<M>(obj)); };
     auto [s, inserted] = insert_slot(key, h, ck, cv);
     if (!inserted) {
@@ -657,7 +682,7 @@ class HashMap {
   // grow.h: Go's hashGrow, growWork, evacuate, advanceEvacuationMark.
   void hash_grow(uint8_t new_log2);
   void grow_work(uint64_t hash, Slot* track);
-  void evacuate(size_t oldbucket, Slot* track) noexcept;
+  void evacuate(size_t oldbucket, Slot* track);
   void advance_evacuation_mark();
   void finish_growth();
   void evacuate_all();
@@ -688,13 +713,13 @@ class HashMap {
     }
   }
   // Whether a window may apply erases now: not in the middle of the
-  // owner's write, and no evacuation that an erase would have to advance.
-  bool deferred_window_ok() const { return !(flags() & map_detail::kFlagWriting) && !growing(); }
+  // owner's write. (A growing map is fine: a window erases in place, in the
+  // old bucket or the new one, and leaves the evacuation to the owner.)
+  bool deferred_window_ok() const { return !(flags() & map_detail::kFlagWriting); }
   template <class Q>
   void deferred_erase(const Q& key, ApplyMode mode);
   template <class Pred, class OnErase>
-  bool deferred_sweep(const Pred& pred, const OnErase& on_erase, SweepCursor& c, ApplyMode mode,
-                      size_t* erased);
+  bool deferred_sweep(const Pred& pred, const OnErase& on_erase, SweepCursor& c, size_t* erased);
 
   void init_buckets(uint8_t log2);
   void register_root() {

@@ -157,15 +157,16 @@ size_t GCMAP_HASHMAP::erase_hashed(const Q& key, uint64_t hash) {
   sched::safepoint_poll();
   WriteGuard guard(this);
   if (count_ == 0) return 0;
-  // Lookup first: key may be the entry's own key, which growWork could move.
+  // Lookup first: key may be the entry's own key, which growWork could move
+  // (it tracks the slot). growWork before the erase: it hashes other keys,
+  // and a hash that throws then leaves the entry in place (strong).
   Slot s = find_slot(key, hash);
-  if (s) erase_slot(s);  // last use of key
-  if (growing()) {
-    grow_work(hash, nullptr);
-  } else if (s) {
-    maybe_shrink();
-  }
-  return s ? 1 : 0;
+  const bool was_growing = growing();
+  if (was_growing) grow_work(hash, s ? &s : nullptr);  // last use of key
+  if (!s) return 0;
+  erase_slot(s);
+  if (!was_growing) maybe_shrink();
+  return 1;
 }
 
 GCMAP_HASHMAP_TEMPLATE
@@ -395,8 +396,13 @@ GCMAP_HASHMAP_TEMPLATE
 void GCMAP_HASHMAP::apply_some_deferred() {
   Hub* h = deferred_.load(std::memory_order_acquire);
   if (GCMAP_LIKELY(h == nullptr) || !h->owner_has_work() || !h->try_begin_apply()) return;
-  h->apply(kDeferredPerWrite, ApplyMode::kOwner, [] { return false; });
-  h->end_apply();
+  typename Hub::Claim held(*h);
+  try {
+    h->apply(kDeferredPerWrite, ApplyMode::kOwner, [] { return false; });
+  } catch (...) {
+    // Not this write's failure: recorded for the next flush_deferred().
+    h->record_failure("the owner's write");
+  }
 }
 
 GCMAP_HASHMAP_TEMPLATE
@@ -405,24 +411,31 @@ size_t GCMAP_HASHMAP::flush_deferred() {
   Hub* h = deferred_.load(std::memory_order_acquire);
   if (h == nullptr) return 0;
   size_t done = 0;
-  while (h->pending() != 0) {
+  for (;;) {
     // A window on another thread may hold the hub for a moment (this thread
-    // was not stopped at a safepoint yet): wait our turn at safepoints.
+    // was not stopped at a safepoint yet), or the scheduler reading its
+    // age: wait our turn at safepoints.
     if (!h->try_begin_apply()) {
       sched::safepoint_poll();
       std::this_thread::yield();
       continue;
     }
-    done += h->apply(~size_t{0}, ApplyMode::kOwner, [] { return false; });
-    h->end_apply();
+    typename Hub::Claim held(*h);  // released however this is left
+    if (h->pending() != 0) {
+      done += h->apply(~size_t{0}, ApplyMode::kOwner, [] { return false; });
+      continue;
+    }
+    // Everything is applied: report what a window or a write caught.
+    if (std::exception_ptr e = h->take_failure()) std::rethrow_exception(e);
+    return done;
   }
-  return done;
 }
 
 // Apply one queued erase. The owner takes the full erase path (growWork,
-// shrink); a window, which must not allocate, erases in place on a map that
-// is not growing (deferred_window_ok) and leaves a shrink to the owner's
-// next erase.
+// shrink); a window, which must not allocate, erases in place (in the old
+// bucket while it is not evacuated, as an owner's erase does before its
+// growWork), advances no evacuation and leaves a shrink to the owner's next
+// erase. A hash or equality that throws leaves the map as it was.
 GCMAP_HASHMAP_TEMPLATE
 template <class Q>
 void GCMAP_HASHMAP::deferred_erase(const Q& key, ApplyMode mode) {
@@ -437,37 +450,48 @@ void GCMAP_HASHMAP::deferred_erase(const Q& key, ApplyMode mode) {
 }
 
 // One step of an erase_if_deferred: the next few buckets of the current
-// table. A table that changed since the sweep's last step (grown, shrunk,
-// cleared) is swept again from its start; entries examined twice are only
-// examined, and erased ones are gone.
+// table, each with the old buckets that evacuate into it while the map
+// grows or shrinks and are not evacuated yet (old bucket j goes to new
+// bucket j & newmask, or for a doubling also j + 2^oldB, never below the
+// cursor once the cursor passed j & newmask), so every entry present
+// throughout is examined at least once without evacuating anything (the
+// same in a window and for the owner). A table that changed since the
+// sweep's last step (a new grow, a shrink, a clear) is swept again from its
+// start; entries examined again are only examined, and erased ones are
+// gone. pred or on_erase may throw: the entry in hand is not erased.
 GCMAP_HASHMAP_TEMPLATE
 template <class Pred, class OnErase>
 bool GCMAP_HASHMAP::deferred_sweep(const Pred& pred, const OnErase& on_erase, SweepCursor& c,
-                                   ApplyMode mode, size_t* erased) {
+                                   size_t* erased) {
   using namespace map_detail;
-  if (mode == ApplyMode::kOwner && growing()) {
-    WriteGuard guard(this);
-    evacuate_all();  // may allocate: the owner may
-  }
   Array* a = buckets_.get();
   if (a == nullptr || count_ == 0) return true;
   if (c.table != a || c.epoch != epoch_) c = SweepCursor{a, epoch_, 0};
   WriteGuard guard(this);
-  const size_t nb = a->nbuckets();
-  const size_t end = std::min(nb, c.bucket + kSweepBucketsPerStep);
-  for (size_t bi = c.bucket; bi < end && count_ != 0; ++bi) {
-    Bucket* head = a->bucket(bi);
-    for (Bucket* b = head; b != nullptr; b = b->overflow) {
-      for (unsigned i = 0; i < kBucketCnt; ++i) {
+  auto sweep_chain = [&](Bucket* head, bool in_old) {
+    for (Bucket* b = head; b != nullptr && count_ != 0; b = b->overflow) {
+      for (unsigned i = 0; i < kBucketCnt && count_ != 0; ++i) {
         uint8_t t = b->top(i);
         if (t == kEmptyRest) break;
         if (t < kMinTopHash) continue;
         if (!pred(*b->key(i), *b->value(i))) continue;
         on_erase(*b->key(i), *b->value(i));
-        erase_slot(Slot{b, head, i, false});
+        erase_slot(Slot{b, head, i, in_old});  // the last one ends a grow
         ++*erased;
       }
     }
+  };
+  const size_t nb = a->nbuckets();
+  const size_t end = std::min(nb, c.bucket + kSweepBucketsPerStep);
+  for (size_t bi = c.bucket; bi < end && count_ != 0; ++bi) {
+    if (Array* old = oldbuckets_.get()) {
+      const size_t nold = size_t{1} << old_log2_;
+      for (size_t j = bi; j < nold && count_ != 0; j += nb) {
+        Bucket* ob = old->bucket(j);
+        if (!evacuated(ob)) sweep_chain(ob, true);
+      }
+    }
+    if (count_ != 0) sweep_chain(a->bucket(bi), false);
   }
   c.bucket = end;
   return end == nb || count_ == 0;

@@ -56,6 +56,8 @@ void unattached_read(const char* op);
 GCMAP_ALWAYS_INLINE void require_attached(const char* op) {
   if (GCMAP_UNLIKELY(!alloc::t_tcache.attached)) unattached_read(op);
 }
+// From a catch handler: "gcmap: <what> threw <type> ("<what()>") ...", fatal.
+[[noreturn]] void fatal_callback_threw(const char* what);
 }  // namespace map_detail
 
 }  // namespace gcmap
