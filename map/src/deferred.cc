@@ -1,8 +1,8 @@
 // Deferred erases, the process-wide part: the registry of maps with a hub,
 // the window job that applies queued erases while the world is stopped, the
-// scheduler thread that decides when to open a window (deferred_policy.h),
+// scheduler thread that decides when to open a window (internal/deferred_policy.h),
 // and the statistics.
-#include "gcmap/map/deferred.h"
+#include "gcmap/map/internal/deferred_hub.h"
 
 #include <cxxabi.h>
 
@@ -20,12 +20,12 @@
 #include "gcmap/base/clock.h"
 #include "gcmap/gc/runtime.h"
 #include "gcmap/map/config.h"
-#include "gcmap/map/deferred_policy.h"
+#include "gcmap/map/internal/deferred_policy.h"
 #include "gcmap/sched/config.h"
 #include "gcmap/sched/window.h"
 
 namespace gcmap {
-namespace map_detail {
+namespace map::detail {
 
 namespace {
 
@@ -281,15 +281,15 @@ void ensure_deferred_scheduler() {
   });
 }
 
-}  // namespace map_detail
+}  // namespace map::detail
 
 DeferredStats deferred_stats() {
-  map_detail::Registry& r = map_detail::registry();
+  map::detail::Registry& r = map::detail::registry();
   DeferredStats s;
   {
     std::lock_guard<std::mutex> g(r.mu);
     uint64_t now = base::now_ns();
-    for (map_detail::DeferredHubBase* h : r.hubs) {
+    for (map::detail::DeferredHubBase* h : r.hubs) {
       s.pending += h->pending();
       s.queued += h->pushed();
       if (h->try_begin_apply()) {

@@ -1,9 +1,9 @@
-// The deferred-erase window policy (see deferred_policy.h).
-#include "gcmap/map/deferred_policy.h"
+// The deferred-erase window policy (see internal/deferred_policy.h).
+#include "gcmap/map/internal/deferred_policy.h"
 
 #include <algorithm>
 
-namespace gcmap::map_detail {
+namespace gcmap::map::detail {
 
 DeferredDecision decide(const DeferredSignals& s) {
   DeferredDecision d;
@@ -35,4 +35,4 @@ DeferredDecision decide(const DeferredSignals& s) {
   return d;
 }
 
-}  // namespace gcmap::map_detail
+}  // namespace gcmap::map::detail

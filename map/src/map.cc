@@ -18,11 +18,12 @@
 
 #include "gcmap/base/assert.h"
 #include "gcmap/map/hash.h"
+#include "gcmap/map/internal/failures.h"
 #include "gcmap/map/options.h"
 #include "gcmap/sched/fork.h"
 #include "gcmap/sched/mutator.h"
 
-namespace gcmap::map_detail {
+namespace gcmap::map::detail {
 
 uint64_t hash_bytes(const void* data, size_t len, uint64_t seed) noexcept {
   return XXH3_64bits_withSeed(data, len, seed);
@@ -107,4 +108,4 @@ void fatal_callback_threw(const char* what) {
   }
 }
 
-}  // namespace gcmap::map_detail
+}  // namespace gcmap::map::detail

@@ -57,9 +57,9 @@ using ValMap = HashMap<uint64_t, Ptr<Node>>;    // values traced
 using KeyMap = HashMap<Ptr<Node>, uint64_t>;    // keys traced
 using SessionMap = HashMap<uint64_t, Session>;  // values traced, non-trivial
 using HandleMap = HashMap<uint64_t, Handle>;    // values traced, unbarriered assignment
-using ValPeer = map_detail::TestPeer<ValMap>;
-using KeyPeer = map_detail::TestPeer<KeyMap>;
-using SessionPeer = map_detail::TestPeer<SessionMap>;
+using ValPeer = map::detail::TestPeer<ValMap>;
+using KeyPeer = map::detail::TestPeer<KeyMap>;
+using SessionPeer = map::detail::TestPeer<SessionMap>;
 
 // A key no test inserts: erasing it only drives growWork.
 constexpr uint64_t kAbsent = uint64_t{1} << 40;
@@ -80,11 +80,11 @@ class MapBarrier : public MapTest {
     // Deferred erases must be applied by this thread (flush_deferred), not
     // by a window on another thread, whose barrier buffer shaded() cannot
     // see.
-    map_detail::pause_deferred_scheduler(true);
+    map::detail::pause_deferred_scheduler(true);
   }
   void TearDown() override {
     if (old_gc_percent_ != kUnset) gcmap::set_gc_percent(old_gc_percent_);
-    map_detail::pause_deferred_scheduler(false);
+    map::detail::pause_deferred_scheduler(false);
     gcmap::testing::pause_background_marking(false);
     gcmap::testing::finish_concurrent_mark();
     MapTest::TearDown();
@@ -379,7 +379,7 @@ struct Watched {
 // buckets are not: the shading comes from the evacuation and nothing else.
 template <class Map, class K, class Step>
 void expect_evacuation_shades(Map& m, const std::vector<Watched<K>>& watched, Step step) {
-  using Peer = map_detail::TestPeer<Map>;
+  using Peer = map::detail::TestPeer<Map>;
   ASSERT_TRUE(m.stats().growing);
   const size_t nold = m.stats().old_buckets;
   std::vector<bool> done(watched.size(), false);

@@ -15,7 +15,7 @@ namespace gcmap::map_test {
 namespace {
 
 using U64Map = HashMap<uint64_t, uint64_t>;
-using Peer = map_detail::TestPeer<U64Map>;
+using Peer = map::detail::TestPeer<U64Map>;
 
 class Basic : public MapTest {};
 

@@ -1,9 +1,9 @@
 // The deferred-erase window policy: every rule of deferred_policy.h.
-#include "gcmap/map/deferred_policy.h"
+#include "gcmap/map/internal/deferred_policy.h"
 
 #include <gtest/gtest.h>
 
-namespace gcmap::map_detail {
+namespace gcmap::map::detail {
 namespace {
 
 constexpr uint64_t kMs = 1'000'000;
@@ -104,4 +104,4 @@ TEST(DeferredPolicy, WindowsAreSpacedUnlessTheHeapIsPastItsGoal) {
 }
 
 }  // namespace
-}  // namespace gcmap::map_detail
+}  // namespace gcmap::map::detail

@@ -1,7 +1,7 @@
 // The erase_deferred queue: order, string keys inline and spilled, blocks
 // freed as they are consumed, a consumer that stops early, and one producer
 // with one consumer on two threads (also under TSan).
-#include "gcmap/map/deferred_queue.h"
+#include "gcmap/map/internal/deferred_queue.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-namespace gcmap::map_detail {
+namespace gcmap::map::detail {
 namespace {
 
 TEST(DeferredQueue, EntriesComeOutInOrderAcrossBlocks) {
@@ -103,4 +103,4 @@ TEST(DeferredQueueConcurrency, OneProducerOneConsumer) {
 }
 
 }  // namespace
-}  // namespace gcmap::map_detail
+}  // namespace gcmap::map::detail

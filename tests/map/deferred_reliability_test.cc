@@ -27,7 +27,7 @@
 namespace gcmap::map_test {
 namespace {
 
-using map_detail::TestPeer;
+using map::detail::TestPeer;
 
 // map_concurrency_tests compiles this file again under another suite name
 // (tests/map/CMakeLists.txt), so that CTest sees no test name twice.
@@ -39,10 +39,10 @@ class GCMAP_RELIABILITY_SUITE : public MapTest {
  protected:
   void SetUp() override {
     MapTest::SetUp();
-    map_detail::pause_deferred_scheduler(false);
+    map::detail::pause_deferred_scheduler(false);
   }
   void TearDown() override {
-    map_detail::pause_deferred_scheduler(false);
+    map::detail::pause_deferred_scheduler(false);
     MapTest::TearDown();
   }
 };
@@ -102,7 +102,7 @@ struct ThrowingHash {
         (g_throw_all_but.load() != kNone && k != g_throw_all_but.load())) {
       throw std::runtime_error("ThrowingHash: " + std::to_string(k));
     }
-    return map_detail::mix64(k, seed);
+    return map::detail::mix64(k, seed);
   }
 };
 struct ThrowingHashReset {
@@ -118,7 +118,7 @@ using ThrowMap = HashMap<uint64_t, uint64_t, ThrowingHash>;
 TEST_F(GCMAP_RELIABILITY_SUITE, FlushAfterAHashThrewDoesNotSpinForever) {
   ThreadScope attach;
   ThrowingHashReset reset;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   ThrowMap m;
   for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
   m.erase_deferred(12);
@@ -142,7 +142,7 @@ TEST_F(GCMAP_RELIABILITY_SUITE, FlushAfterAHashThrewDoesNotSpinForever) {
 
 TEST_F(GCMAP_RELIABILITY_SUITE, FlushAfterAPredThrewDoesNotSpinForeverAndWindowsStillApplyTheMap) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   HashMap<uint64_t, uint64_t> m;
   for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
   m.erase_if_deferred([](const uint64_t& k, const uint64_t&) {
@@ -171,7 +171,7 @@ TEST_F(GCMAP_RELIABILITY_SUITE, FlushAfterAPredThrewDoesNotSpinForeverAndWindows
 TEST_F(GCMAP_RELIABILITY_SUITE, AHashThatThrowsInAPauseWindowIsNotFatalAndTheNextFlushRethrowsIt) {
   ThreadScope attach;
   ThrowingHashReset reset;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   ThrowMap m;
   for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
   m.erase_deferred(12);
@@ -210,7 +210,7 @@ TEST_F(GCMAP_RELIABILITY_SUITE, AHashThatThrowsInAPauseWindowIsNotFatalAndTheNex
 
 TEST_F(GCMAP_RELIABILITY_SUITE, APredThatThrowsInAPauseWindowIsNotFatal) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   HashMap<uint64_t, uint64_t> m;
   for (uint64_t i = 0; i < 1000; ++i) m.insert_or_assign(i, i);
   m.erase_if_deferred([](const uint64_t& k, const uint64_t&) { return k % 2 == 0; },
@@ -230,7 +230,7 @@ TEST_F(GCMAP_RELIABILITY_SUITE, APredThatThrowsInAPauseWindowIsNotFatal) {
 
 TEST_F(GCMAP_RELIABILITY_SUITE, APredThatThrowsInsideTheOwnersWriteDoesNotFailThatWrite) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   HashMap<uint64_t, uint64_t> m;
   for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
   m.erase_if_deferred([](const uint64_t&, const uint64_t&) -> bool { throw 42; });
@@ -318,7 +318,7 @@ void grow_until_evacuating(HashMap<std::string, uint64_t>& m) {
 // step claimed the growing map's hub, applied nothing and said "more".
 TEST_F(GCMAP_RELIABILITY_SUITE, CollectOnAGrowingMapWithAQueuedEraseReturns) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);  // the collection meets the erase
+  map::detail::pause_deferred_scheduler(true);  // the collection meets the erase
   HashMap<std::string, uint64_t> m;
   grow_until_evacuating(m);
   m.erase_deferred(std::string_view("key#3"));
@@ -339,7 +339,7 @@ TEST_F(GCMAP_RELIABILITY_SUITE, CollectOnAGrowingMapWithAQueuedEraseReturns) {
 
 TEST_F(GCMAP_RELIABILITY_SUITE, CollectWhileTheOwnerIsInTheMiddleOfAWriteReturns) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   using Map = HashMap<uint64_t, uint64_t>;
   Map m;
   for (uint64_t i = 0; i < 100; ++i) m.insert_or_assign(i, i);
@@ -413,7 +413,7 @@ TEST_F(GCMAP_RELIABILITY_SUITE, TheFirstEraseDeferredDoesNotPublishAHalfBuiltHub
 
 TEST_F(GCMAP_RELIABILITY_SUITE, TryEmplaceOfAKeyWhoseEraseIsQueuedReportsWhatStays) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   HashMap<std::string, int> m;
   for (int i = 0; i < 100; ++i) m.insert_or_assign("other" + std::to_string(i), 0);
   for (const char* k : {"a", "b", "c", "d"}) m.insert_or_assign(k, 1);
@@ -446,7 +446,7 @@ TEST_F(GCMAP_RELIABILITY_SUITE, TryEmplaceOfAKeyWhoseEraseIsQueuedReportsWhatSta
 // queued, until it is applied (map/README.md, "Staleness").
 TEST_F(GCMAP_RELIABILITY_SUITE, DISABLED_ContainsDoesNotFindAKeyWhoseEraseIsQueued) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   HashMap<uint64_t, uint64_t> m;
   m.insert_or_assign(1, 1);
   m.erase_deferred(uint64_t{1});
@@ -497,13 +497,13 @@ struct WindowOnHash {
       BlockingRegion b;
       sched::run_pause_window(1'000'000'000);
     }
-    return map_detail::mix64(c.get(), seed);
+    return map::detail::mix64(c.get(), seed);
   }
 };
 
 TEST_F(GCMAP_RELIABILITY_SUITE, ACopyWhoseSourceAWindowErasesMeanwhileReadsNoDestroyedEntry) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   {
     using Map = HashMap<Counted, uint64_t, WindowOnHash>;
     Map o;

@@ -22,10 +22,10 @@ class Deferred : public MapTest {
  protected:
   void SetUp() override {
     MapTest::SetUp();
-    map_detail::pause_deferred_scheduler(false);
+    map::detail::pause_deferred_scheduler(false);
   }
   void TearDown() override {
-    map_detail::pause_deferred_scheduler(false);
+    map::detail::pause_deferred_scheduler(false);
     sched::set_clock_for_testing(nullptr);
     MapTest::TearDown();
   }
@@ -91,7 +91,7 @@ TEST_F(Deferred, RandomMixMatchesTheModelAtEveryFlushPoint) {
 
 TEST_F(Deferred, AnEraseQueuedBeforeAnInsertDoesNotRemoveTheNewValue) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   HashMap<std::string, int> m;
   for (int i = 0; i < 100; ++i) m.insert_or_assign("other" + std::to_string(i), 0);
   m.insert_or_assign("a", 1);
@@ -127,7 +127,7 @@ uint64_t fake_clock() {
 
 TEST_F(Deferred, AWindowStopsAtItsDeadlineAndTheRestCompletesInLaterWindows) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   HashMap<uint64_t, uint64_t> m;
   constexpr uint64_t kN = 20000;
   for (uint64_t i = 0; i < kN; ++i) m.insert_or_assign(i, i);
@@ -157,7 +157,7 @@ TEST_F(Deferred, AWindowStopsAtItsDeadlineAndTheRestCompletesInLaterWindows) {
 
 TEST_F(Deferred, EraseIfOverAMillionEntriesCompletesAcrossSeveralWindows) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   HashMap<uint64_t, uint64_t> m;
   const uint64_t kN = 1'000'000 / kScale;
   m.reserve(kN);
@@ -187,7 +187,7 @@ GCMAP_NOINLINE void fill(HashMap<uint64_t, Ptr<Node>>& m, Registry* reg, uint64_
 
 TEST_F(Deferred, WhatDeferredErasesUnlinkIsReclaimedByTheNextCycle) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   constexpr uint64_t kN = 200;
   Registry& reg = registry(kN);
   HashMap<uint64_t, Ptr<Node>> m;
@@ -206,7 +206,7 @@ TEST_F(Deferred, WhatDeferredErasesUnlinkIsReclaimedByTheNextCycle) {
 
 TEST_F(Deferred, GrowingAndShrinkingMaps) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   HashMap<uint64_t, uint64_t> m;
   std::unordered_map<uint64_t, uint64_t> model;
   // Queue erases while the map grows through several doublings...
@@ -251,7 +251,7 @@ TEST_F(Deferred, GrowingAndShrinkingMaps) {
 
 TEST_F(Deferred, AMapThatDiesWithErasesQueuedLeavesNothingBehind) {
   ThreadScope attach;
-  map_detail::pause_deferred_scheduler(true);
+  map::detail::pause_deferred_scheduler(true);
   for (int round = 0; round < 20; ++round) {
     auto m = std::make_unique<HashMap<std::string, Counted>>();
     for (int i = 0; i < 1000; ++i) m->try_emplace("key" + std::to_string(i), i);

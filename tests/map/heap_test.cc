@@ -118,7 +118,7 @@ class CountingVisitor final : public Visitor {
     ASSERT_TRUE(alloc::find_object(reinterpret_cast<uintptr_t>(p), &r));
     const gc::TypeInfo& t = gc::type_info(r.span->types[r.index]);
     std::string name = t.name;
-    if (name.find("map_detail::") == std::string::npos) {
+    if (name.find("map::detail::") == std::string::npos) {
       ++values;
       return;
     }

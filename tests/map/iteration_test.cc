@@ -17,7 +17,7 @@ namespace gcmap::map_test {
 namespace {
 
 using Map = HashMap<uint64_t, uint64_t>;
-using Peer = map_detail::TestPeer<Map>;
+using Peer = map::detail::TestPeer<Map>;
 
 enum class Start { kQuiet, kDoubling, kShrinking, kSameSize };
 

@@ -23,10 +23,10 @@ class MapLimits : public MapTest {};
 // 109M entries).
 class MaxLog2ForTesting {
  public:
-  explicit MaxLog2ForTesting(unsigned log2) : saved_(map_detail::g_max_log2_for_testing) {
-    map_detail::g_max_log2_for_testing = log2;
+  explicit MaxLog2ForTesting(unsigned log2) : saved_(map::detail::g_max_log2_for_testing) {
+    map::detail::g_max_log2_for_testing = log2;
   }
-  ~MaxLog2ForTesting() { map_detail::g_max_log2_for_testing = saved_; }
+  ~MaxLog2ForTesting() { map::detail::g_max_log2_for_testing = saved_; }
 
  private:
   unsigned saved_;
@@ -71,10 +71,10 @@ TEST_F(MapLimits, FixedCapacityNearSizeMaxThrowsLengthErrorInsteadOfLoopingForev
 TEST_F(MapLimits, MaxSizeIsTheLoadOfTheLargestBucketArrayTheHeapAllocates) {
   ThreadScope attach;
   // 2^B buckets and 2^(B-4) spares must fit in 4 GiB - 16 bytes.
-  static_assert(sizeof(map_detail::Bucket<uint64_t, uint64_t>) == 144);
-  static_assert(sizeof(map_detail::Bucket<std::string, Ptr<Node>>) == 336);
-  static_assert(sizeof(map_detail::Bucket<SmallString, Ptr<Node>>) == 336);
-  static_assert(sizeof(map_detail::Bucket<uint32_t, uint8_t>) == 56);
+  static_assert(sizeof(map::detail::Bucket<uint64_t, uint64_t>) == 144);
+  static_assert(sizeof(map::detail::Bucket<std::string, Ptr<Node>>) == 336);
+  static_assert(sizeof(map::detail::Bucket<SmallString, Ptr<Node>>) == 336);
+  static_assert(sizeof(map::detail::Bucket<uint32_t, uint8_t>) == 56);
   EXPECT_EQ(U64Map().max_size(), size_t{13} << 23);  // B = 24: 109,051,904
   EXPECT_EQ((HashMap<std::string, Ptr<Node>>().max_size()), size_t{13} << 22);  // B = 23
   EXPECT_EQ((HashMap<SmallString, Ptr<Node>>().max_size()), size_t{13} << 22);

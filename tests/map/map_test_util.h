@@ -20,7 +20,7 @@
 #include "gcmap/gc/testing.h"
 #include "gcmap/gcmap.h"
 
-namespace gcmap::map_detail {
+namespace gcmap::map::detail {
 
 // Access to HashMap internals, for tests of evacuation boundaries.
 template <class Map>
@@ -53,7 +53,7 @@ struct TestPeer {
   }
 };
 
-}  // namespace gcmap::map_detail
+}  // namespace gcmap::map::detail
 
 namespace gcmap::map_test {
 
@@ -118,7 +118,7 @@ struct Counted {
 
 struct CountedHash {
   uint64_t operator()(const Counted& c, uint64_t seed) const {
-    return map_detail::mix64(c.get(), seed);
+    return map::detail::mix64(c.get(), seed);
   }
 };
 

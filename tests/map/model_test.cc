@@ -70,7 +70,7 @@ class Model {
  public:
   using Key = typename Traits::Key;
   using Map = typename Traits::Map;
-  using Peer = map_detail::TestPeer<Map>;
+  using Peer = map::detail::TestPeer<Map>;
 
   Model(Traits traits, uint64_t seed) : traits_(std::move(traits)), rng_(seed) {}
 

@@ -35,7 +35,7 @@
 
 namespace gcmap {
 
-namespace map_detail {
+namespace map::detail {
 
 // 64x64 -> 128-bit multiply, folded: the mixing step of wyhash and absl::Hash.
 GCMAP_ALWAYS_INLINE uint64_t mum(uint64_t a, uint64_t b) {
@@ -62,34 +62,34 @@ uint64_t hash_bytes(const void* data, size_t len, uint64_t seed) noexcept;
 // A fresh random seed (a per-thread generator, seeded once from the OS).
 uint64_t random_seed() noexcept;
 
-}  // namespace map_detail
+}  // namespace map::detail
 
 // The default hasher of gcmap::HashMap. See the comment at the top.
 template <class K, class = void>
 struct Hash {
   uint64_t operator()(const K& key, uint64_t seed) const noexcept(noexcept(std::hash<K>{}(key))) {
-    return map_detail::mix64(static_cast<uint64_t>(std::hash<K>{}(key)), seed);
+    return map::detail::mix64(static_cast<uint64_t>(std::hash<K>{}(key)), seed);
   }
 };
 
 template <class K>
 struct Hash<K, std::enable_if_t<std::is_integral_v<K> || std::is_enum_v<K>>> {
   uint64_t operator()(K key, uint64_t seed) const noexcept {
-    return map_detail::mix64(static_cast<uint64_t>(key), seed);
+    return map::detail::mix64(static_cast<uint64_t>(key), seed);
   }
 };
 
 template <class T>
 struct Hash<T*> {
   uint64_t operator()(const T* p, uint64_t seed) const noexcept {
-    return map_detail::mix64(reinterpret_cast<uintptr_t>(p), seed);
+    return map::detail::mix64(reinterpret_cast<uintptr_t>(p), seed);
   }
 };
 
 template <class T>
 struct Hash<Ptr<T>> {
   uint64_t operator()(const Ptr<T>& p, uint64_t seed) const noexcept {
-    return map_detail::mix64(reinterpret_cast<uintptr_t>(p.get()), seed);
+    return map::detail::mix64(reinterpret_cast<uintptr_t>(p.get()), seed);
   }
 };
 
@@ -97,7 +97,7 @@ struct Hash<Ptr<T>> {
 struct StringHash {
   using is_transparent = void;
   uint64_t operator()(std::string_view s, uint64_t seed) const noexcept {
-    return map_detail::hash_bytes(s.data(), s.size(), seed);
+    return map::detail::hash_bytes(s.data(), s.size(), seed);
   }
 };
 
@@ -108,7 +108,7 @@ struct Hash<std::string_view> : StringHash {};
 template <>
 struct Hash<SmallString> : StringHash {};
 
-namespace map_detail {
+namespace map::detail {
 
 // Hash `key` with `seed` using `h`, whichever of the two hasher forms it has.
 template <class H, class Q>
@@ -122,5 +122,5 @@ GCMAP_ALWAYS_INLINE uint64_t apply_hash(const H& h, const Q& key, uint64_t seed)
   }
 }
 
-}  // namespace map_detail
+}  // namespace map::detail
 }  // namespace gcmap

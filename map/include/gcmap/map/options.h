@@ -1,12 +1,9 @@
 // Small public types of gcmap::HashMap: the fixed-capacity option and the
-// statistics record, and the out-of-line failures (map.cc).
+// statistics record. (The failures it raises are internal/failures.h.)
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-
-#include "gcmap/alloc/tcache.h"
-#include "gcmap/base/assert.h"
 
 namespace gcmap {
 
@@ -36,28 +33,5 @@ struct HashMapStats {
   size_t fixed_capacity = 0;        // 0: the map grows and shrinks
   unsigned min_B = 0;               // the map does not shrink below this (reserve)
 };
-
-namespace map_detail {
-[[noreturn]] void fatal_concurrent_writes();
-[[noreturn]] void fatal_concurrent_read_write();
-[[noreturn]] void fatal_concurrent_iteration_write();
-[[noreturn]] void throw_capacity_exceeded(size_t capacity);
-[[noreturn]] void throw_over_max_size(size_t entries, size_t max_size);
-[[noreturn]] void throw_key_not_found();
-
-// Fatal unless the thread is attached after all (a runtime worker whose
-// attach is still pending) or in a fork() child, where nothing is collected.
-void unattached_read(const char* op);
-// Reads (lookups, iteration) hand out pointers into the heap, which only an
-// attached thread's stack keeps alive: from an unattached thread the value
-// could be freed and its slot reused while the caller still uses it. So a
-// read from such a thread is fatal, in every build. One thread-local load
-// (the allocator's, initial-exec).
-GCMAP_ALWAYS_INLINE void require_attached(const char* op) {
-  if (GCMAP_UNLIKELY(!alloc::t_tcache.attached)) unattached_read(op);
-}
-// From a catch handler: "gcmap: <what> threw <type> ("<what()>") ...", fatal.
-[[noreturn]] void fatal_callback_threw(const char* what);
-}  // namespace map_detail
 
 }  // namespace gcmap

@@ -23,7 +23,7 @@
 
 #include "gcmap/base/clock.h"
 
-namespace gcmap::map_detail {
+namespace gcmap::map::detail {
 
 // How a queued erase keeps its key: K itself, or for std::string the bytes.
 template <class K>
@@ -216,4 +216,4 @@ class DeferredQueue {
   std::atomic<uint64_t> pushed_{0};
 };
 
-}  // namespace gcmap::map_detail
+}  // namespace gcmap::map::detail

@@ -42,12 +42,12 @@ void GCMAP_HASHMAP::hash_grow(uint8_t new_log2) {
   Array* old = buckets_.get();
   Array* fresh = Array::make(new_log2);  // may collect; the map is consistent
   uint8_t f = flags();
-  uint8_t nf = f & ~(map_detail::kFlagIterator | map_detail::kFlagOldIterator |
-                     map_detail::kFlagSameSize | map_detail::kFlagShrink);
+  uint8_t nf = f & ~(map::detail::kFlagIterator | map::detail::kFlagOldIterator |
+                     map::detail::kFlagSameSize | map::detail::kFlagShrink);
   // An iterator of the current array now walks the old one.
-  if (f & map_detail::kFlagIterator) nf |= map_detail::kFlagOldIterator;
-  if (new_log2 == log2_) nf |= map_detail::kFlagSameSize;
-  if (new_log2 < log2_) nf |= map_detail::kFlagShrink;
+  if (f & map::detail::kFlagIterator) nf |= map::detail::kFlagOldIterator;
+  if (new_log2 == log2_) nf |= map::detail::kFlagSameSize;
+  if (new_log2 < log2_) nf |= map::detail::kFlagShrink;
   old_log2_ = log2_;
   log2_ = new_log2;
   nevacuate_ = 0;
@@ -66,7 +66,7 @@ void GCMAP_HASHMAP::grow_work(uint64_t hash, Slot* track) {
 
 GCMAP_HASHMAP_TEMPLATE
 void GCMAP_HASHMAP::evacuate(size_t oldbucket, Slot* track) {
-  using namespace map_detail;
+  using namespace map::detail;
   Array* old = oldbuckets_.get();
   Array* fresh = buckets_.get();
   Bucket* ob = old->bucket(oldbucket);
@@ -195,7 +195,7 @@ void GCMAP_HASHMAP::evacuate(size_t oldbucket, Slot* track) {
         }
       }
     } catch (...) {
-      map_detail::fatal_callback_threw(
+      map::detail::fatal_callback_threw(
           "the key's copy constructor, copying a key during an evacuation (kept for an "
           "iterator), with entries half moved");
     }
@@ -212,7 +212,7 @@ void GCMAP_HASHMAP::advance_evacuation_mark() {
   ++nevacuate_;
   // Skip buckets evacuated out of order, but bound the work of one call.
   size_t stop = std::min(nevacuate_ + 1024, nold);
-  while (nevacuate_ < stop && map_detail::evacuated(old->bucket(nevacuate_))) ++nevacuate_;
+  while (nevacuate_ < stop && map::detail::evacuated(old->bucket(nevacuate_))) ++nevacuate_;
   if (nevacuate_ == nold) finish_growth();
 }
 
@@ -224,7 +224,7 @@ void GCMAP_HASHMAP::finish_growth() {
   oldbuckets_ = nullptr;
   old_log2_ = 0;
   nevacuate_ = 0;
-  set_flags(flags() & ~(map_detail::kFlagSameSize | map_detail::kFlagShrink));
+  set_flags(flags() & ~(map::detail::kFlagSameSize | map::detail::kFlagShrink));
 }
 
 GCMAP_HASHMAP_TEMPLATE
@@ -240,7 +240,7 @@ void GCMAP_HASHMAP::evacuate_all() {
 GCMAP_HASHMAP_TEMPLATE
 void GCMAP_HASHMAP::maybe_shrink() {
   if (fixed_capacity_ != 0 || log2_ <= min_log2_) return;
-  if (!map_detail::under_shrink_load(count_, log2_)) return;
+  if (!map::detail::under_shrink_load(count_, log2_)) return;
   const uint8_t smaller = static_cast<uint8_t>(log2_ - 1);
   if (count_ == 0) {
     // Nothing to move: the smaller table replaces the empty one at once.

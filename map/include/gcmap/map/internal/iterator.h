@@ -43,11 +43,12 @@
 #include <type_traits>
 #include <utility>
 
-#include "gcmap/map/bucket.h"
+#include "gcmap/map/internal/bucket.h"
+#include "gcmap/map/internal/failures.h"
 #include "gcmap/map/options.h"
 #include "gcmap/sched/safepoint.h"
 
-namespace gcmap::map_detail {
+namespace gcmap::map::detail {
 
 // Map flags (HashMap::flags_), as Go's hmap.flags.
 enum : uint8_t {
@@ -271,4 +272,4 @@ class Iterator {
   };
 };
 
-}  // namespace gcmap::map_detail
+}  // namespace gcmap::map::detail

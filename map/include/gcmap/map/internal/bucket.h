@@ -50,7 +50,7 @@
 #include "gcmap/gc/ptr.h"
 #include "gcmap/gc/visitor.h"
 
-namespace gcmap::map_detail {
+namespace gcmap::map::detail {
 
 static_assert(std::endian::native == std::endian::little,
               "the tophash byte tricks assume a little-endian machine");
@@ -419,4 +419,4 @@ class BucketArray final : public GarbageCollected<BucketArray<K, V, kScan>> {
   const uint8_t log2_;
 };
 
-}  // namespace gcmap::map_detail
+}  // namespace gcmap::map::detail

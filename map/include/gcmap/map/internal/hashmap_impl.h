@@ -28,7 +28,7 @@ template <class Q, class CK, class CV>
 std::pair<typename GCMAP_HASHMAP::Slot, bool> GCMAP_HASHMAP::insert_slot(const Q& key,
                                                                          uint64_t hash, CK& ck,
                                                                          CV& cv) {
-  using namespace map_detail;
+  using namespace map::detail;
   WriteGuard guard(this);
   if (GCMAP_UNLIKELY(buckets_.get() == nullptr)) init_buckets(min_log2_);
   Slot s = find_slot(key, hash);
@@ -114,7 +114,7 @@ void GCMAP_HASHMAP::construct_slot(Bucket* b, unsigned i, uint8_t top, CK& ck, C
 // trailing run of emptyOne slots of the chain into emptyRest.
 GCMAP_HASHMAP_TEMPLATE
 void GCMAP_HASHMAP::erase_slot(const Slot& s) {
-  using namespace map_detail;
+  using namespace map::detail;
   Bucket* b = s.b;
   unsigned i = s.i;
   Array* a = s.in_old ? oldbuckets_.get() : buckets_.get();
@@ -188,7 +188,7 @@ typename GCMAP_HASHMAP::iterator GCMAP_HASHMAP::erase(const_iterator pos) {
 
 GCMAP_HASHMAP_TEMPLATE
 void GCMAP_HASHMAP::clear() {
-  using namespace map_detail;
+  using namespace map::detail;
   sched::safepoint_poll();
   WriteGuard guard(this);
   ++epoch_;
@@ -240,9 +240,9 @@ void GCMAP_HASHMAP::reserve(size_t n) {
   sched::safepoint_poll();
   WriteGuard guard(this);
   if (fixed_capacity_ != 0 && n > fixed_capacity_)
-    map_detail::throw_capacity_exceeded(fixed_capacity_);
-  if (n > max_size()) map_detail::throw_over_max_size(n, max_size());
-  const uint8_t nl = map_detail::log2_for(n);
+    map::detail::throw_capacity_exceeded(fixed_capacity_);
+  if (n > max_size()) map::detail::throw_over_max_size(n, max_size());
+  const uint8_t nl = map::detail::log2_for(n);
   if (fixed_capacity_ == 0 && nl > min_log2_) min_log2_ = nl;
   if (buckets_.get() == nullptr) {
     init_buckets(std::max(nl, min_log2_));
@@ -256,8 +256,8 @@ void GCMAP_HASHMAP::reserve(size_t n) {
 
 GCMAP_HASHMAP_TEMPLATE
 template <bool kConst>
-map_detail::Iterator<GCMAP_HASHMAP, kConst> GCMAP_HASHMAP::begin_impl() const {
-  using namespace map_detail;
+map::detail::Iterator<GCMAP_HASHMAP, kConst> GCMAP_HASHMAP::begin_impl() const {
+  using namespace map::detail;
   Iterator<HashMap, kConst> it;
   it.map_ = this;
   require_attached("begin");
@@ -271,8 +271,8 @@ map_detail::Iterator<GCMAP_HASHMAP, kConst> GCMAP_HASHMAP::begin_impl() const {
 }
 
 GCMAP_HASHMAP_TEMPLATE
-void GCMAP_HASHMAP::position_at(map_detail::Walk<HashMap>& w, const Slot& s, uint64_t hash) const {
-  using namespace map_detail;
+void GCMAP_HASHMAP::position_at(map::detail::Walk<HashMap>& w, const Slot& s, uint64_t hash) const {
+  using namespace map::detail;
   w.arr = buckets_.get();
   w.old = nullptr;
   w.b = s.b;
@@ -321,7 +321,7 @@ void GCMAP_HASHMAP::take(HashMap& o) noexcept {
   seed_ = o.seed_;
   nevacuate_ = o.nevacuate_;
   fixed_capacity_ = o.fixed_capacity_;
-  set_flags(o.flags() & ~map_detail::kFlagWriting);
+  set_flags(o.flags() & ~map::detail::kFlagWriting);
   ++epoch_;
   if (o.buckets_.get() != nullptr) register_root();
   buckets_ = o.buckets_.get();
@@ -334,7 +334,7 @@ void GCMAP_HASHMAP::take(HashMap& o) noexcept {
   o.min_log2_ = 0;
   o.nevacuate_ = 0;
   o.fixed_capacity_ = 0;
-  o.seed_ = map_detail::random_seed();
+  o.seed_ = map::detail::random_seed();
   o.set_flags(0);
   ++o.epoch_;
   o.root_.release();
@@ -348,7 +348,7 @@ void GCMAP_HASHMAP::take(HashMap& o) noexcept {
 
 GCMAP_HASHMAP_TEMPLATE
 HashMapStats GCMAP_HASHMAP::stats() const {
-  using namespace map_detail;
+  using namespace map::detail;
   sched::safepoint_poll();
   HashMapStats st;
   st.B = log2_;
@@ -385,7 +385,7 @@ typename GCMAP_HASHMAP::Hub& GCMAP_HASHMAP::hub() {
   // The first erase_deferred, perhaps on several threads at once.
   auto* fresh = new Hub(this);
   if (deferred_.compare_exchange_strong(h, fresh, std::memory_order_acq_rel)) {
-    map_detail::ensure_deferred_scheduler();
+    map::detail::ensure_deferred_scheduler();
     return *fresh;
   }
   delete fresh;
@@ -463,7 +463,7 @@ GCMAP_HASHMAP_TEMPLATE
 template <class Pred, class OnErase>
 bool GCMAP_HASHMAP::deferred_sweep(const Pred& pred, const OnErase& on_erase, SweepCursor& c,
                                    size_t* erased) {
-  using namespace map_detail;
+  using namespace map::detail;
   Array* a = buckets_.get();
   if (a == nullptr || count_ == 0) return true;
   if (c.table != a || c.epoch != epoch_) c = SweepCursor{a, epoch_, 0};

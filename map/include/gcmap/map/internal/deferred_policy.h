@@ -31,7 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace gcmap::map_detail {
+namespace gcmap::map::detail {
 
 struct DeferredSignals {
   size_t queued = 0;                 // erases waiting (all maps)
@@ -60,4 +60,4 @@ inline constexpr uint64_t kWindowBudgetDivisor = 4;
 
 DeferredDecision decide(const DeferredSignals& s);
 
-}  // namespace gcmap::map_detail
+}  // namespace gcmap::map::detail
