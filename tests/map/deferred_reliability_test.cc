@@ -396,17 +396,24 @@ TEST_F(GCMAP_RELIABILITY_SUITE, WindowsDoNotSpinOnAMapTheyCannotApply) {
 
 // tests/fuzz/corpus/map/map-hub-publish-race-*: "pure virtual method
 // called", or ASan's use-after-free / UBSan's null DeferredQueue in
-// DeferredHub::pushed, or TSan's race on the hub's queue count, on the
-// scheduler thread. In Release the half-built hub is mostly read as stale
-// memory without a crash: the sanitizer builds are the ones that catch it,
-// so the count is not scaled down for them.
+// DeferredHub::pushed, or TSan's race on the hub's queue count, on a thread
+// walking the registry (the scheduler, a window's claim). Two threads
+// creating hubs at once make the half-built window wide enough to be hit in
+// every run before the fix (one thread alone rarely hit it outside clang's
+// ASan build); the count is not scaled down for sanitizers.
 TEST_F(GCMAP_RELIABILITY_SUITE, TheFirstEraseDeferredDoesNotPublishAHalfBuiltHub) {
-  ThreadScope attach;
   constexpr int kMaps = 200000;
-  for (int i = 0; i < kMaps; ++i) {
-    HashMap<uint64_t, uint64_t> m;
-    m.erase_deferred(uint64_t{1});  // creates and publishes the hub
-  }
+  auto loop = [] {
+    ThreadScope attach;
+    for (int i = 0; i < kMaps; ++i) {
+      HashMap<uint64_t, uint64_t> m;
+      m.erase_deferred(uint64_t{1});  // creates and publishes the hub
+    }
+  };
+  std::thread other(loop);
+  loop();
+  BlockingRegion b;
+  other.join();
 }
 
 // ---- 13. Writes of a key whose erase is queued ---------------------------
