@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <thread>
 
 #include "barrier.h"
@@ -328,15 +329,42 @@ void pause_background_marking(bool paused) {
   if (!paused) sched::wake_background(g_mark_job);
 }
 
+namespace {
+
+// A wait for a mark that does not end is a hang waiting to be reported:
+// say what the mark is doing, once, so the report can be read (the fuzzer
+// saw one such wait, rarely; tests/fuzz/crashes/README.md).
+void warn_slow_mark(RuntimeState& r, uint64_t waited_ns, unsigned windows) {
+  MarkState* m = r.mark.get();
+  fprintf(stderr,
+          "gcmap: warning: a cycle waited %.1f s for its concurrent mark to end: "
+          "mark %s, full work buffers %u, active markers %u, roots claimed %d, "
+          "termination windows tried %u, background slices %llu, background paused %d\n",
+          static_cast<double>(waited_ns) / 1e9, m != nullptr ? "running" : "none",
+          m != nullptr ? m->pool.full_count() : 0u, m != nullptr ? m->pool.active_count() : 0u,
+          m != nullptr ? static_cast<int>(m->roots_claimed()) : -1, windows,
+          static_cast<unsigned long long>(r.background_slices.load(std::memory_order_relaxed)),
+          static_cast<int>(g_background_paused.load(std::memory_order_relaxed)));
+  fflush(stderr);
+}
+
+}  // namespace
+
 unsigned concurrent_cycle_and_wait(bool fresh) {
   RuntimeState& r = rt();
   unsigned windows = 0;
+  const uint64_t t0 = base::now_ns();
+  bool warned = false;
   // A mark already running started before the call: with `fresh`, let it
   // end first, then run one that starts now.
   for (bool started = false;;) {
     {
       std::unique_lock<std::mutex> lock(r.cycle_mu, std::defer_lock);
       lock_cycle(r, lock);
+      if (!warned && base::now_ns() - t0 > 10'000'000'000) {
+        warned = true;
+        warn_slow_mark(r, base::now_ns() - t0, windows);
+      }
       if (!concurrent_mark_running()) {
         if (started) return windows;
         start_concurrent_locked(r);
