@@ -11,6 +11,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -51,6 +52,13 @@ struct Entry {
   std::vector<char> busy;            // per lane: a slice is enqueued or running
   unsigned in_flight = 0;            // slices enqueued or running
   bool idle = false;                 // run_slice returned false; waiting for wake_background
+  // wake_background calls, ever. A slice remembers the count when it is
+  // enqueued; if it returns false but a wake came since, the job is not
+  // idle: that wake found it busy and did nothing, so idling now would lose
+  // it (a mark started while the last slice of the previous one was
+  // returning was never marked in the background, and a cycle waited for it
+  // forever).
+  uint64_t wakes = 0;
   std::atomic<bool> stopping{false};
 };
 
@@ -74,7 +82,9 @@ std::shared_ptr<Entry> find(Background& b, BackgroundJob* job) {
   return nullptr;
 }
 
-void run_slice_task(const std::shared_ptr<Entry>& entry, size_t lane) {
+std::atomic<uint64_t> g_idle_delay_ns{0};  // tests only
+
+void run_slice_task(const std::shared_ptr<Entry>& entry, size_t lane, uint64_t wakes_seen) {
   Background& b = background();
   uint64_t start = base::now_ns();
   bool ran = false;
@@ -98,12 +108,16 @@ void run_slice_task(const std::shared_ptr<Entry>& entry, size_t lane) {
       ran = true;
     }
   }
+  if (ran && !more) {
+    uint64_t delay = g_idle_delay_ns.load(std::memory_order_relaxed);
+    if (delay != 0) std::this_thread::sleep_for(std::chrono::nanoseconds(delay));
+  }
   uint64_t end = base::now_ns();
   {
     std::lock_guard<std::mutex> lock(b.mu);
     entry->busy[lane] = 0;
     --entry->in_flight;
-    if (ran && !more) entry->idle = true;
+    if (ran && !more && entry->wakes == wakes_seen) entry->idle = true;
     uint64_t rest = kRetryNs;
     if (ran) {
       rest = static_cast<uint64_t>(static_cast<double>(end - start) * (1.0 / entry->duty - 1.0));
@@ -130,9 +144,10 @@ void coordinate(uint64_t epoch) {
         e->busy[lane] = 1;
         ++e->in_flight;
         std::shared_ptr<Entry> entry = e;
+        uint64_t wakes = e->wakes;
         detail::tbb_edge();
         detail::worker_arena().enqueue(
-            detail::EdgedTask{[entry, lane] { run_slice_task(entry, lane); }});
+            detail::EdgedTask{[entry, lane, wakes] { run_slice_task(entry, lane, wakes); }});
       }
     }
     if (wake == UINT64_MAX) {
@@ -175,11 +190,16 @@ void wake_background(BackgroundJob* job) {
     std::lock_guard<std::mutex> lock(b.mu);
     std::shared_ptr<Entry> e = find(b, job);
     GCMAP_CHECK(e != nullptr, "wake_background: job '%s' is not started", job->name());
+    ++e->wakes;  // seen by a slice returning now: it does not idle
     if (!e->idle) return;
     e->idle = false;
     std::fill(e->next_start.begin(), e->next_start.end(), 0);
   }
   b.changed.notify_all();
+}
+
+void set_idle_delay_for_testing(uint64_t ns) {
+  g_idle_delay_ns.store(ns, std::memory_order_relaxed);
 }
 
 void stop_background(BackgroundJob* job) {

@@ -89,6 +89,23 @@ TEST(SchedBackground, AJobWithNothingLeftIdlesUntilWoken) {
   EXPECT_EQ(job.slices.load(), 2);
 }
 
+// The fuzzer's hang: a mark started while the previous mark's last slice
+// was returning false woke the job too early (it was not idle yet, so the
+// wake did nothing), the slice then marked it idle, and nothing ever marked
+// the new mark in the background. Here the gap between a slice's return and
+// the idle mark is stretched to 50 ms, and the wake lands in it.
+TEST(SchedBackground, AWakeWhileASliceReturnsFalseIsNotLost) {
+  OnceJob job;
+  set_idle_delay_for_testing(50'000'000);
+  start_background(&job, 0.25);
+  ASSERT_TRUE(eventually([&] { return job.slices.load() == 1; }));
+  wake_background(&job);  // the slice has returned and sleeps before idling
+  bool ran_again = eventually([&] { return job.slices.load() >= 2; }, std::chrono::seconds(5));
+  set_idle_delay_for_testing(0);
+  EXPECT_TRUE(ran_again) << "the wake was lost: the job idles with work to do";
+  stop_background(&job);
+}
+
 TEST(SchedBackground, StartAndStopRepeatedly) {
   for (int i = 0; i < 20; ++i) {
     SpinJob job;

@@ -35,8 +35,15 @@ class BackgroundJob {
 
 // cpu_share: share of the whole machine's CPU, in (0, 1].
 void start_background(BackgroundJob* job, double cpu_share);
+// Runs the job's slices again if it idles. A wake is never lost: one that
+// comes while a slice is returning false (the job found nothing to do just
+// before new work arrived) counts, and the job runs again.
 void wake_background(BackgroundJob* job);
 // Returns once no slice of the job runs and none will start.
 void stop_background(BackgroundJob* job);
+
+// Tests only: sleep this long after a slice returned false, before the job
+// is marked idle, so a test can land a wake_background in that gap.
+void set_idle_delay_for_testing(uint64_t ns);
 
 }  // namespace gcmap::sched
