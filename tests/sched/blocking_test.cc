@@ -62,19 +62,24 @@ TEST(SchedBlockingRegion, ABlockedThreadDoesNotDelayStops) {
 
 TEST(SchedBlockingRegion, LeavingDuringAStopWaitsForTheRestart) {
   std::atomic<bool> go{false};
+  std::atomic<bool> entered{false};
   std::atomic<bool> leaving{false};
   std::atomic<bool> left{false};
   std::thread t([&] {
     MutatorScope attach;
     {
       BlockingRegion region;
+      entered = true;
       while (!go.load()) std::this_thread::yield();
       leaving = true;
     }
     left = true;
   });
-  // Let the thread enter its region.
-  ASSERT_TRUE(eventually([] { return attached_count() >= 1; }));
+  // Let the thread enter its region. (Not attached_count(): a thread counts
+  // from its registration, and one that registered but had not finished
+  // attaching when the stop began waited for the restart, so it never got
+  // to its region and the test hung, on a loaded machine.)
+  ASSERT_TRUE(eventually([&] { return entered.load(); }));
   {
     WorldStop stop("hold");
     go = true;
