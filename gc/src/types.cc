@@ -1,15 +1,14 @@
 // The global type table: one TypeInfo per collected type, indexed by the
 // 16-bit index stored beside each object.
-#include <cxxabi.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <string>
-#include <typeinfo>
 
 #include "gcmap/base/assert.h"
+#include "gcmap/base/exception.h"
 #include "gcmap/gc/object.h"
 #include "types.h"
 
@@ -33,28 +32,8 @@ uint16_t register_type(const TypeInfo& info) {
   return static_cast<uint16_t>(i);
 }
 
-namespace {
-// The type of the exception being handled, demangled ("std::runtime_error").
-std::string demangled_exception_type() {
-  std::type_info* t = abi::__cxa_current_exception_type();
-  if (t == nullptr) return "an exception";
-  int status = 0;
-  char* d = abi::__cxa_demangle(t->name(), nullptr, nullptr, &status);
-  std::string out = status == 0 && d != nullptr ? d : t->name();
-  std::free(d);
-  return out;
-}
-}  // namespace
-
 void fatal_callback_threw(const char* what, const char* where, const char* rule) {
-  std::string type = demangled_exception_type();
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    GCMAP_FATAL("%s threw %s (\"%s\") %s; %s", what, type.c_str(), e.what(), where, rule);
-  } catch (...) {
-    GCMAP_FATAL("%s threw %s %s; %s", what, type.c_str(), where, rule);
-  }
+  GCMAP_FATAL("%s threw %s %s; %s", what, base::describe_current_exception().c_str(), where, rule);
 }
 
 std::string short_type_name(uint16_t type) {

@@ -4,8 +4,6 @@
 // and the statistics.
 #include "gcmap/map/internal/deferred_hub.h"
 
-#include <cxxabi.h>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -14,10 +12,10 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <typeinfo>
 #include <vector>
 
 #include "gcmap/base/clock.h"
+#include "gcmap/base/exception.h"
 #include "gcmap/gc/runtime.h"
 #include "gcmap/map/config.h"
 #include "gcmap/map/internal/deferred_policy.h"
@@ -212,28 +210,13 @@ void DeferredHubBase::record_failure(const char* where) {
   std::exception_ptr e = std::current_exception();
   if (!failure_) failure_ = e;
   if (r.warned.exchange(true, std::memory_order_relaxed)) return;
-  std::string type = "an exception";
-  if (std::type_info* t = abi::__cxa_current_exception_type()) {
-    int status = 0;
-    char* d = abi::__cxa_demangle(t->name(), nullptr, nullptr, &status);
-    type = status == 0 && d != nullptr ? d : t->name();
-    std::free(d);
-  }
-  std::string what;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    what = std::string(" (\"") + x.what() + "\")";
-  } catch (...) {
-  }
-  std::fprintf(
-      stderr,
-      "gcmap: warning: a callback threw %s%s while %s applied a map's deferred erases (the "
-      "map's hash or key equality, or erase_if_deferred's pred or on_erase); that "
-      "erase was dropped, the rest stay queued. The map's next flush_deferred() "
-      "rethrows it; DeferredStats::callback_failures counts them. (Printed once per "
-      "process.)\n",
-      type.c_str(), what.c_str(), where);
+  std::fprintf(stderr,
+               "gcmap: warning: a callback threw %s while %s applied a map's deferred erases (the "
+               "map's hash or key equality, or erase_if_deferred's pred or on_erase); that "
+               "erase was dropped, the rest stay queued. The map's next flush_deferred() "
+               "rethrows it; DeferredStats::callback_failures counts them. (Printed once per "
+               "process.)\n",
+               base::describe_current_exception().c_str(), where);
 }
 
 void DeferredHubBase::unregister() {

@@ -1,7 +1,6 @@
 // The non-template parts of gcmap::HashMap: string hashing (libxxhash), the
 // per-map random seed, and the failures (fatal errors and exceptions), kept
 // out of line so that the inline paths stay small.
-#include <cxxabi.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -9,7 +8,6 @@
 #include <random>
 #include <stdexcept>
 #include <string>
-#include <typeinfo>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -17,6 +15,7 @@
 #include <unistd.h>
 
 #include "gcmap/base/assert.h"
+#include "gcmap/base/exception.h"
 #include "gcmap/map/hash.h"
 #include "gcmap/map/internal/failures.h"
 #include "gcmap/map/options.h"
@@ -91,21 +90,8 @@ void throw_key_not_found() {
 }
 
 void fatal_callback_threw(const char* what) {
-  std::string type = "an exception";
-  if (std::type_info* t = abi::__cxa_current_exception_type()) {
-    int status = 0;
-    char* d = abi::__cxa_demangle(t->name(), nullptr, nullptr, &status);
-    type = status == 0 && d != nullptr ? d : t->name();
-    std::free(d);
-  }
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    GCMAP_FATAL("gcmap::HashMap: %s threw %s (\"%s\"); it must not throw there", what, type.c_str(),
-                e.what());
-  } catch (...) {
-    GCMAP_FATAL("gcmap::HashMap: %s threw %s; it must not throw there", what, type.c_str());
-  }
+  GCMAP_FATAL("gcmap::HashMap: %s threw %s; it must not throw there", what,
+              base::describe_current_exception().c_str());
 }
 
 }  // namespace gcmap::map::detail
