@@ -33,11 +33,14 @@ std::atomic<bool> g_destroyed{false};
 
 class SlowProvider {
  public:
-  explicit SlowProvider(std::thread::id owner)
-      : owner_(owner), root_(this, [](const void* self, Visitor& v) {
-          static_cast<const SlowProvider*>(self)->trace(v);
-        }) {
+  explicit SlowProvider(std::thread::id owner) : owner_(owner) {
     for (size_t i = 0; i < kWords; ++i) words_[i] = i;
+    // Registered last, once what trace() reads is written: a scan may trace
+    // the provider from the moment it is registered (TSan saw the words
+    // being written while a marker read them).
+    root_ = RootProvider(this, [](const void* self, Visitor& v) {
+      static_cast<const SlowProvider*>(self)->trace(v);
+    });
   }
   ~SlowProvider() {
     root_.release();
