@@ -56,16 +56,6 @@ unsigned effective_workers(unsigned requested, unsigned cpus, std::string* warni
 
 namespace {
 
-// Parse with `parse` into the field `member`; the table's rows are built from
-// these so a row names its field once.
-template <auto member, auto parse>
-bool set(Config& c, std::string_view raw, std::string* error) {
-  auto v = parse(raw, error);
-  if (!v) return false;
-  c.*member = static_cast<std::remove_reference_t<decltype(c.*member)>>(*v);
-  return true;
-}
-
 std::string show_bool(bool b) {
   return b ? "1" : "0";
 }
@@ -73,44 +63,46 @@ std::string show_bool(bool b) {
 constexpr base::Option<Config> kOptions[] = {
     {"GCMAP_GOGC", "percent", "100", config::kGogcForm,
      "heap growth over the live heap before the next cycle starts; `off`: no automatic cycles",
-     set<&Config::gc_percent, config::parse_gogc>,
+     base::set_field<&Config::gc_percent, config::parse_gogc>,
      [](const Config& c) {
        return c.gc_percent < 0 ? std::string("off") : std::to_string(c.gc_percent);
      }},
     {"GCMAP_MEMORY_LIMIT", "bytes", "off", base::kBytesForm,
      "soft limit on the heap: cycles come sooner as it nears (0 or a value rounding to 0 is an "
      "error)",
-     set<&Config::memory_limit, base::parse_bytes>,
+     base::set_field<&Config::memory_limit, base::parse_bytes>,
      [](const Config& c) {
        return c.memory_limit == 0 ? std::string("off") : base::format_bytes(c.memory_limit);
      }},
     {"GCMAP_MAX_PAUSE", "duration", "500us", base::kDurationForm,
      "budget of one stop-the-world pause window",
-     set<&Config::max_pause_ns, base::parse_duration_ns>,
+     base::set_field<&Config::max_pause_ns, base::parse_duration_ns>,
      [](const Config& c) { return base::format_duration(c.max_pause_ns); }},
     {"GCMAP_GC_WORKERS", "integer", "CPUs", config::kWorkersForm,
      "threads that run collector work; capped to the CPUs of the affinity mask, with a warning",
-     set<&Config::gc_workers, config::parse_workers>,
+     base::set_field<&Config::gc_workers, config::parse_workers>,
      [](const Config& c) {
        return c.gc_workers == 0 ? std::string("CPUs") : std::to_string(c.gc_workers);
      }},
     {"GCMAP_GCTRACE", "bool", "0", base::kBoolForm,
      "`1`: one line per cycle on stderr, like `GODEBUG=gctrace=1`",
-     set<&Config::gctrace, base::parse_bool>, [](const Config& c) { return show_bool(c.gctrace); }},
+     base::set_field<&Config::gctrace, base::parse_bool>,
+     [](const Config& c) { return show_bool(c.gctrace); }},
     {"GCMAP_VERIFY", "bool", "0", base::kBoolForm,
      "`1`: check every cycle's marking against a single-threaded walk; poison freed memory",
-     set<&Config::verify, base::parse_bool>, [](const Config& c) { return show_bool(c.verify); }},
+     base::set_field<&Config::verify, base::parse_bool>,
+     [](const Config& c) { return show_bool(c.verify); }},
     {"GCMAP_GC_TORTURE", "count", "0", base::kCountForm,
      "N > 0: a cycle step every N allocations (debugging); 0: off",
-     set<&Config::torture_every, base::parse_count>,
+     base::set_field<&Config::torture_every, base::parse_count>,
      [](const Config& c) { return std::to_string(c.torture_every); }},
     {"GCMAP_GC_CONCURRENT", "bool", "1", base::kBoolForm,
      "`0`: every cycle stops the world; `1`: mark concurrently",
-     set<&Config::concurrent, base::parse_bool>,
+     base::set_field<&Config::concurrent, base::parse_bool>,
      [](const Config& c) { return show_bool(c.concurrent); }},
     {"GCMAP_GC_CPU", "fraction", "auto", base::kFractionForm,
      "share of the machine for background marking; auto: 1/4, at least one core",
-     set<&Config::mark_cpu, base::parse_fraction>,
+     base::set_field<&Config::mark_cpu, base::parse_fraction>,
      [](const Config& c) {
        if (c.mark_cpu == 0) return std::string("auto");
        char buf[32];

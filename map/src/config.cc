@@ -1,7 +1,6 @@
 // map/'s options table and its settings in force, read once.
 #include "gcmap/map/config.h"
 
-#include <atomic>
 #include <mutex>
 
 #include "gcmap/base/assert.h"
@@ -13,17 +12,12 @@ namespace {
 constexpr base::Option<Config> kOptions[] = {
     {"GCMAP_DEFERRED_STALENESS", "duration", "100ms", base::kDurationForm,
      "how old a queued `erase_deferred` may grow before a window applies it",
-     [](Config& c, std::string_view raw, std::string* error) {
-       auto v = base::parse_duration_ns(raw, error);
-       if (v) c.deferred_staleness_ns = *v;
-       return v.has_value();
-     },
+     base::set_field<&Config::deferred_staleness_ns, base::parse_duration_ns>,
      [](const Config& c) { return base::format_duration(c.deferred_staleness_ns); }},
 };
 
 struct Settings {
   std::once_flag once;
-  std::atomic<bool> from_init{false};
   Config config;
 };
 

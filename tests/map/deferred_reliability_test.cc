@@ -35,17 +35,7 @@ using map::detail::TestPeer;
 #define GCMAP_RELIABILITY_SUITE DeferredReliability
 #endif
 
-class GCMAP_RELIABILITY_SUITE : public MapTest {
- protected:
-  void SetUp() override {
-    MapTest::SetUp();
-    map::detail::pause_deferred_scheduler(false);
-  }
-  void TearDown() override {
-    map::detail::pause_deferred_scheduler(false);
-    MapTest::TearDown();
-  }
-};
+class GCMAP_RELIABILITY_SUITE : public DeferredMapTest {};
 
 // Aborts the process, naming what hung, unless disarmed (destroyed) within
 // `seconds`: a test of a hang must fail rather than hang itself (a hang in

@@ -18,18 +18,7 @@
 namespace gcmap::map_test {
 namespace {
 
-class Deferred : public MapTest {
- protected:
-  void SetUp() override {
-    MapTest::SetUp();
-    map::detail::pause_deferred_scheduler(false);
-  }
-  void TearDown() override {
-    map::detail::pause_deferred_scheduler(false);
-    sched::set_clock_for_testing(nullptr);
-    MapTest::TearDown();
-  }
-};
+class Deferred : public DeferredMapTest {};
 
 // The model: a deferred erase is applied at a flush point unless the key was
 // written after it was queued.

@@ -19,6 +19,7 @@
 #include "common/registry.h"
 #include "gcmap/gc/testing.h"
 #include "gcmap/gcmap.h"
+#include "gcmap/sched/window.h"
 
 namespace gcmap::map::detail {
 
@@ -127,6 +128,21 @@ struct CountedHash {
 class MapTest : public test_common::HeapTest {
  protected:
   void SetUp() override { Counted::reset(); }
+};
+
+// The fixture of deferred-erase tests: the scheduler runs (a test may pause
+// it) and the window clock is the real one again after each test.
+class DeferredMapTest : public MapTest {
+ protected:
+  void SetUp() override {
+    MapTest::SetUp();
+    map::detail::pause_deferred_scheduler(false);
+  }
+  void TearDown() override {
+    map::detail::pause_deferred_scheduler(false);
+    sched::set_clock_for_testing(nullptr);
+    MapTest::TearDown();
+  }
 };
 
 // Overwrite the stack below the caller: frames that returned left copies of

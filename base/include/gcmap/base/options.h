@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace gcmap::base {
 
@@ -63,6 +64,16 @@ std::string explain(std::string_view what, std::string_view form);
 // "512 KiB", "1.5 GiB": for messages. "500us", "2ms", "1.5s": for durations.
 std::string format_bytes(uint64_t bytes);
 std::string format_duration(uint64_t ns);
+
+// An Option's parse for a row that stores one parsed value in one field:
+// `base::set_field<&Config::gc_percent, parse_gogc>`.
+template <auto member, auto parse, class Config>
+bool set_field(Config& c, std::string_view raw, std::string* error) {
+  auto v = parse(raw, error);
+  if (!v) return false;
+  c.*member = static_cast<std::remove_reference_t<decltype(c.*member)>>(*v);
+  return true;
+}
 
 // Prints "gcmap: NAME="raw": error" and aborts.
 [[noreturn]] void option_error(std::string_view name, const char* raw, const std::string& error);
